@@ -1,0 +1,16 @@
+//! ork-processor: turns OpenRocket `.ork` design files into a design model (and, in later
+//! stages, figures, images and a graph).
+//!
+//! Code map:
+//! * [`ork`]: the reader — container sniffing, the streaming XML pass, conversion to the model;
+//! * [`model`]: the design model, plain data with serde and no I/O;
+//! * [`inspect`]: the human-readable view used by `ork inspect`.
+//!
+//! The binaries in `src/bin/` are thin: `ork` (the CLI) and `bootstrap` (the Lambda entry point).
+
+pub mod inspect;
+pub mod model;
+pub mod ork;
+
+/// The processor's version, recorded with everything it produces.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,294 @@
+//! The container: sniff the magic bytes, open zip / gzip / plain XML, and hand the XML on as a
+//! stream that counts (and caps) the inflated bytes.
+//!
+//! Zip archives are opened through the central directory, never by streaming local headers:
+//! OpenRocket writes data-descriptor entries whose local headers hold size 0.
+
+use std::cell::Cell;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::rc::Rc;
+
+use super::{Limits, OrkError};
+use crate::model::{ArchiveEntry, ContainerInfo, ContainerKind};
+
+/// How far into the XML we look for `<openrocket` (OpenRocket itself looks at 300 bytes; we
+/// allow for a long XML declaration or a leading comment).
+const SNIFF_WINDOW: usize = 2048;
+
+/// Capacity of the buffer between the decompressor and the XML reader.
+const BUF_CAPACITY: usize = 64 * 1024;
+
+/// Shared counter of XML bytes handed to the parser, and whether the cap was hit.
+#[derive(Debug, Default)]
+pub(crate) struct Meter {
+    pub bytes: Cell<u64>,
+    pub limit: u64,
+    pub limit_hit: Cell<bool>,
+}
+
+/// A reader that counts bytes and fails once more than `limit` have passed through.
+struct Capped<R> {
+    inner: R,
+    meter: Rc<Meter>,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let total = self.meter.bytes.get() + n as u64;
+        self.meter.bytes.set(total);
+        if total > self.meter.limit {
+            self.meter.limit_hit.set(true);
+            return Err(io::Error::other(format!(
+                "inflated size passed the limit of {} bytes",
+                self.meter.limit
+            )));
+        }
+        Ok(n)
+    }
+}
+
+/// What the parser gets: the XML stream and what is known of the container.
+pub(crate) struct XmlSource<'a> {
+    pub reader: &'a mut dyn BufRead,
+    pub info: ContainerInfo,
+    pub meter: Rc<Meter>,
+}
+
+/// Sniffs `bytes`, opens the container and calls `parse` with the XML stream.
+pub(crate) fn with_xml<T>(
+    bytes: &[u8],
+    limits: &Limits,
+    parse: impl FnOnce(XmlSource<'_>) -> Result<T, OrkError>,
+) -> Result<T, OrkError> {
+    let size = bytes.len() as u64;
+    if bytes.is_empty() {
+        return Err(OrkError::Empty);
+    }
+    if size > limits.max_input_bytes {
+        return Err(OrkError::InputTooLarge {
+            size,
+            limit: limits.max_input_bytes,
+        });
+    }
+    let meter = Rc::new(Meter {
+        limit: limits.max_xml_bytes,
+        ..Meter::default()
+    });
+    let info = |kind, design_entry, other_entries| ContainerInfo {
+        kind,
+        compressed_bytes: size,
+        xml_bytes: 0,
+        design_entry,
+        other_entries,
+    };
+    if bytes.starts_with(b"PK") {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| OrkError::Zip {
+            reason: e.to_string(),
+        })?;
+        let mut design = None;
+        let mut others = Vec::new();
+        let mut names = Vec::new();
+        for i in 0..archive.len() {
+            let entry = archive.by_index_data(i).map_err(|e| OrkError::Zip {
+                reason: e.to_string(),
+            })?;
+            let name = entry.name().map_err(|e| OrkError::Zip {
+                reason: e.to_string(),
+            })?;
+            let name = name.into_owned();
+            names.push(name.clone());
+            if design.is_none() && name.to_ascii_lowercase().ends_with(".ork") {
+                design = Some((i, name));
+            } else {
+                others.push(ArchiveEntry {
+                    name,
+                    size: entry.size(),
+                });
+            }
+        }
+        let Some((index, name)) = design else {
+            return Err(OrkError::NoOrkEntry { entries: names });
+        };
+        let entry = archive.by_index(index).map_err(|e| OrkError::Zip {
+            reason: e.to_string(),
+        })?;
+        let capped = Capped {
+            inner: entry,
+            meter: meter.clone(),
+        };
+        let mut reader = sniffed(capped, "zip", &meter)?;
+        parse(XmlSource {
+            reader: &mut reader,
+            info: info(ContainerKind::Zip, Some(name), others),
+            meter,
+        })
+    } else if bytes.starts_with(&[0x1f, 0x8b]) {
+        let capped = Capped {
+            inner: flate2::read::MultiGzDecoder::new(bytes),
+            meter: meter.clone(),
+        };
+        let mut reader = sniffed(capped, "gzip", &meter)?;
+        parse(XmlSource {
+            reader: &mut reader,
+            info: info(ContainerKind::Gzip, None, Vec::new()),
+            meter,
+        })
+    } else {
+        let capped = Capped {
+            inner: bytes,
+            meter: meter.clone(),
+        };
+        let mut reader = sniffed(capped, "xml", &meter)?;
+        parse(XmlSource {
+            reader: &mut reader,
+            info: info(ContainerKind::Xml, None, Vec::new()),
+            meter,
+        })
+    }
+}
+
+/// Reads the first bytes of the XML stream, checks that they open an OpenRocket document, and
+/// returns a buffered reader that yields them again followed by the rest.
+fn sniffed<R: Read>(
+    mut inner: R,
+    container: &'static str,
+    meter: &Meter,
+) -> Result<BufReader<io::Chain<Cursor<Vec<u8>>, R>>, OrkError> {
+    let mut prefix = vec![0u8; SNIFF_WINDOW];
+    let mut filled = 0;
+    while filled < prefix.len() {
+        match inner.read(&mut prefix[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(stream_error(e, container, meter)),
+        }
+    }
+    prefix.truncate(filled);
+    classify_prefix(&prefix, container)?;
+    Ok(BufReader::with_capacity(
+        BUF_CAPACITY,
+        Cursor::new(prefix).chain(inner),
+    ))
+}
+
+/// Maps an I/O error while reading the XML stream to a typed error.
+pub(crate) fn stream_error(e: io::Error, container: &'static str, meter: &Meter) -> OrkError {
+    if meter.limit_hit.get() {
+        return OrkError::InflatedTooLarge { limit: meter.limit };
+    }
+    match container {
+        "xml" => OrkError::Io(e),
+        _ => OrkError::Decompress {
+            container,
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// Decides from the first bytes of the XML whether this is an OpenRocket document.
+fn classify_prefix(prefix: &[u8], container: &'static str) -> Result<(), OrkError> {
+    use memchr::memmem::find;
+    if prefix.is_empty() {
+        return Err(match container {
+            "xml" => OrkError::Empty,
+            _ => OrkError::NotOpenRocket {
+                found: format!("an empty document inside the {container} container"),
+            },
+        });
+    }
+    if container != "xml" {
+        if prefix.starts_with(b"PK\x03\x04") {
+            return Err(OrkError::NestedArchive {
+                outer: container,
+                inner: "zip",
+            });
+        }
+        if prefix.starts_with(&[0x1f, 0x8b]) {
+            return Err(OrkError::NestedArchive {
+                outer: container,
+                inner: "gzip",
+            });
+        }
+    }
+    let open = find(prefix, b"<openrocket");
+    let doctype = find(prefix, b"<!DOCTYPE").or_else(|| find(prefix, b"<!ENTITY"));
+    match (open, doctype) {
+        (Some(o), Some(d)) if d < o => Err(OrkError::Doctype { position: d as u64 }),
+        (Some(_), _) => Ok(()),
+        (None, Some(d)) => Err(OrkError::Doctype { position: d as u64 }),
+        (None, None) => {
+            if find(prefix, b"<RockSimDoc").is_some() {
+                Err(OrkError::UnsupportedFormat { format: "RockSim" })
+            } else if find(prefix, b"<RASAeroDoc").is_some() {
+                Err(OrkError::UnsupportedFormat { format: "RASAero" })
+            } else {
+                Err(OrkError::NotOpenRocket {
+                    found: describe(prefix, container),
+                })
+            }
+        }
+    }
+}
+
+/// A short description of what the bytes look like, for error messages.
+fn describe(prefix: &[u8], container: &str) -> String {
+    let trimmed = prefix.trim_ascii_start();
+    let place = if container == "xml" {
+        String::new()
+    } else {
+        format!(" inside the {container} container")
+    };
+    if trimmed.starts_with(b"<") {
+        let tag: String = trimmed
+            .split(|&b| b == b'>')
+            .map(|t| String::from_utf8_lossy(t).into_owned())
+            .find(|t| !t.starts_with("<?") && !t.starts_with("<!--"))
+            .unwrap_or_default()
+            .chars()
+            .take(40)
+            .collect();
+        format!("XML without <openrocket> in its first {SNIFF_WINDOW} bytes{place} (first element: {tag}>)")
+    } else if prefix.iter().take(64).all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
+        let text: String = String::from_utf8_lossy(&prefix[..prefix.len().min(24)]).into_owned();
+        format!("text that is not XML{place}, starting {text:?}")
+    } else {
+        let hex: Vec<String> = prefix.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("binary data{place}, starting with bytes {}", hex.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(prefix: &[u8], container: &'static str, expected: &str) {
+        let got = match classify_prefix(prefix, container) {
+            Ok(()) => "ok".to_string(),
+            Err(e) => e.code().to_string(),
+        };
+        assert_eq!(got, expected, "prefix {:?}", String::from_utf8_lossy(prefix));
+    }
+
+    #[test]
+    fn sniffing() {
+        check(b"<?xml version='1.0'?>\n<openrocket version=\"1.9\">", "xml", "ok");
+        check(b"<openrocket>", "gzip", "ok");
+        check(b"<?xml version=\"1.0\"?><RockSimDoc>", "xml", "unsupported_format");
+        check(b"<RASAeroDoc>", "xml", "unsupported_format");
+        check(b"<!DOCTYPE x [<!ENTITY a 'b'>]><openrocket>", "xml", "doctype");
+        check(b"<html><body>", "xml", "not_openrocket");
+        check(b"\x00\x01\x02garbage", "xml", "not_openrocket");
+        check(b"PK\x03\x04rest", "zip", "nested_archive");
+        check(&[0x1f, 0x8b, 8, 0], "zip", "nested_archive");
+        check(b"", "gzip", "not_openrocket");
+    }
+
+    #[test]
+    fn describes_binary_and_text() {
+        assert!(describe(b"\x00\x01\x02", "xml").contains("00 01 02"));
+        assert!(describe(b"hello world", "xml").contains("hello world"));
+        assert!(describe(b"<?xml?><svg>", "zip").contains("<svg>"));
+    }
+}
