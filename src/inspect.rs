@@ -104,7 +104,10 @@ fn motors(out: &mut String, d: &Design) {
         let _ = writeln!(
             out,
             "    {}{}: {}",
-            mc.name.as_deref().map(one_line).unwrap_or_else(|| short_id(&mc.id)),
+            mc.name
+                .as_deref()
+                .map(one_line)
+                .unwrap_or_else(|| short_id(&mc.id)),
             if mc.default { " (default)" } else { "" },
             if motors.is_empty() {
                 "no motor".to_string()
@@ -155,7 +158,9 @@ fn dimensions(c: &Component) -> String {
             "length {}, aft radius {}, {}",
             l(t.length_m),
             auto_mm(&t.aft_radius_m),
-            t.shape.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_default()
+            t.shape
+                .map(|s| format!("{s:?}").to_lowercase())
+                .unwrap_or_default()
         ),
         Geometry::Transition(t) => format!(
             "length {}, radius {} → {}",
@@ -163,7 +168,9 @@ fn dimensions(c: &Component) -> String {
             auto_mm(&t.fore_radius_m),
             auto_mm(&t.aft_radius_m)
         ),
-        Geometry::BodyTube(b) => format!("length {}, radius {}", l(b.length_m), auto_mm(&b.radius_m)),
+        Geometry::BodyTube(b) => {
+            format!("length {}, radius {}", l(b.length_m), auto_mm(&b.radius_m))
+        }
         Geometry::TrapezoidFinSet(f) => format!(
             "root {}, tip {}, height {}",
             l(f.root_chord_m),
@@ -174,15 +181,27 @@ fn dimensions(c: &Component) -> String {
             format!("root {}, height {}", l(f.root_chord_m), l(f.height_m))
         }
         Geometry::FreeformFinSet(f) => format!("{} points", f.points_m.len()),
-        Geometry::TubeFinSet(t) => format!("length {}, radius {}", l(t.length_m), auto_mm(&t.outer_radius_m)),
-        Geometry::LaunchLug(g) => format!("length {}, radius {}", l(g.length_m), l(g.outer_radius_m)),
+        Geometry::TubeFinSet(t) => format!(
+            "length {}, radius {}",
+            l(t.length_m),
+            auto_mm(&t.outer_radius_m)
+        ),
+        Geometry::LaunchLug(g) => {
+            format!("length {}, radius {}", l(g.length_m), l(g.outer_radius_m))
+        }
         Geometry::RailButton(g) => format!("diameter {}", l(g.outer_diameter_m)),
-        Geometry::InnerTube(g) => format!("length {}, radius {}", l(g.length_m), l(g.outer_radius_m)),
+        Geometry::InnerTube(g) => {
+            format!("length {}, radius {}", l(g.length_m), l(g.outer_radius_m))
+        }
         Geometry::TubeCoupler(g)
         | Geometry::CenteringRing(g)
         | Geometry::Bulkhead(g)
         | Geometry::EngineBlock(g) => {
-            format!("length {}, outer radius {}", l(g.length_m), auto_mm(&g.outer_radius_m))
+            format!(
+                "length {}, outer radius {}",
+                l(g.length_m),
+                auto_mm(&g.outer_radius_m)
+            )
         }
         Geometry::MassComponent(m) => match m.mass_kg {
             Some(kg) => format!("{:.1} g", kg * 1000.0),

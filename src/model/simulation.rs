@@ -69,7 +69,9 @@ pub struct DataBranch {
 impl DataBranch {
     /// Index of the first column whose name is one of `names` (exact match).
     pub fn column(&self, names: &[&str]) -> Option<usize> {
-        self.columns.iter().position(|c| names.contains(&c.as_str()))
+        self.columns
+            .iter()
+            .position(|c| names.contains(&c.as_str()))
     }
 }
 

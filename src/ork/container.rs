@@ -24,6 +24,10 @@ pub(crate) struct Meter {
     pub bytes: Cell<u64>,
     pub limit: u64,
     pub limit_hit: Cell<bool>,
+    /// Bytes since the last `<`: the longest text or tag the XML reader would have to buffer.
+    pub run: Cell<u64>,
+    pub max_run: u64,
+    pub run_hit: Cell<bool>,
 }
 
 /// A reader that counts bytes and fails once more than `limit` have passed through.
@@ -42,6 +46,18 @@ impl<R: Read> Read for Capped<R> {
             return Err(io::Error::other(format!(
                 "inflated size passed the limit of {} bytes",
                 self.meter.limit
+            )));
+        }
+        let run = match memchr::memrchr(b'<', &buf[..n]) {
+            Some(at) => (n - at - 1) as u64,
+            None => self.meter.run.get() + n as u64,
+        };
+        self.meter.run.set(run);
+        if run > self.meter.max_run {
+            self.meter.run_hit.set(true);
+            return Err(io::Error::other(format!(
+                "more than {} bytes without markup",
+                self.meter.max_run
             )));
         }
         Ok(n)
@@ -73,6 +89,7 @@ pub(crate) fn with_xml<T>(
     }
     let meter = Rc::new(Meter {
         limit: limits.max_xml_bytes,
+        max_run: limits.max_text_bytes,
         ..Meter::default()
     });
     let info = |kind, design_entry, other_entries| ContainerInfo {
@@ -148,13 +165,16 @@ pub(crate) fn with_xml<T>(
     }
 }
 
+/// The XML stream after sniffing: the bytes already looked at, then the rest.
+type Sniffed<R> = BufReader<io::Chain<Cursor<Vec<u8>>, R>>;
+
 /// Reads the first bytes of the XML stream, checks that they open an OpenRocket document, and
 /// returns a buffered reader that yields them again followed by the rest.
 fn sniffed<R: Read>(
     mut inner: R,
     container: &'static str,
     meter: &Meter,
-) -> Result<BufReader<io::Chain<Cursor<Vec<u8>>, R>>, OrkError> {
+) -> Result<Sniffed<R>, OrkError> {
     let mut prefix = vec![0u8; SNIFF_WINDOW];
     let mut filled = 0;
     while filled < prefix.len() {
@@ -177,6 +197,11 @@ fn sniffed<R: Read>(
 pub(crate) fn stream_error(e: io::Error, container: &'static str, meter: &Meter) -> OrkError {
     if meter.limit_hit.get() {
         return OrkError::InflatedTooLarge { limit: meter.limit };
+    }
+    if meter.run_hit.get() {
+        return OrkError::TextTooLong {
+            limit: meter.max_run,
+        };
     }
     match container {
         "xml" => OrkError::Io(e),
@@ -250,7 +275,11 @@ fn describe(prefix: &[u8], container: &str) -> String {
             .take(40)
             .collect();
         format!("XML without <openrocket> in its first {SNIFF_WINDOW} bytes{place} (first element: {tag}>)")
-    } else if prefix.iter().take(64).all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
+    } else if prefix
+        .iter()
+        .take(64)
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    {
         let text: String = String::from_utf8_lossy(&prefix[..prefix.len().min(24)]).into_owned();
         format!("text that is not XML{place}, starting {text:?}")
     } else {
@@ -268,16 +297,33 @@ mod tests {
             Ok(()) => "ok".to_string(),
             Err(e) => e.code().to_string(),
         };
-        assert_eq!(got, expected, "prefix {:?}", String::from_utf8_lossy(prefix));
+        assert_eq!(
+            got,
+            expected,
+            "prefix {:?}",
+            String::from_utf8_lossy(prefix)
+        );
     }
 
     #[test]
     fn sniffing() {
-        check(b"<?xml version='1.0'?>\n<openrocket version=\"1.9\">", "xml", "ok");
+        check(
+            b"<?xml version='1.0'?>\n<openrocket version=\"1.9\">",
+            "xml",
+            "ok",
+        );
         check(b"<openrocket>", "gzip", "ok");
-        check(b"<?xml version=\"1.0\"?><RockSimDoc>", "xml", "unsupported_format");
+        check(
+            b"<?xml version=\"1.0\"?><RockSimDoc>",
+            "xml",
+            "unsupported_format",
+        );
         check(b"<RASAeroDoc>", "xml", "unsupported_format");
-        check(b"<!DOCTYPE x [<!ENTITY a 'b'>]><openrocket>", "xml", "doctype");
+        check(
+            b"<!DOCTYPE x [<!ENTITY a 'b'>]><openrocket>",
+            "xml",
+            "doctype",
+        );
         check(b"<html><body>", "xml", "not_openrocket");
         check(b"\x00\x01\x02garbage", "xml", "not_openrocket");
         check(b"PK\x03\x04rest", "zip", "nested_archive");

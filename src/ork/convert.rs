@@ -64,12 +64,19 @@ impl<'a> Fields<'a> {
 
     /// The first child with this name (all of that name are marked as read).
     fn get(&mut self, name: &str) -> Option<&'a Node> {
-        self.all(name).into_iter().next()
+        let mut first = None;
+        for (i, c) in self.node.children.iter().enumerate() {
+            if c.name == name {
+                self.used[i] = true;
+                first = first.or(Some(c));
+            }
+        }
+        first
     }
 
     fn ignore(&mut self, names: &[&str]) {
         for n in names {
-            self.all(n);
+            self.get(n);
         }
     }
 
@@ -96,7 +103,8 @@ impl<'a> Fields<'a> {
         self.get(name)
             .map(|n| {
                 let t = n.text();
-                t.parse::<u32>().map_err(|_| bad_value(n, "non-negative integer"))
+                t.parse::<u32>()
+                    .map_err(|_| bad_value(n, "non-negative integer"))
             })
             .transpose()
     }
@@ -104,7 +112,7 @@ impl<'a> Fields<'a> {
     /// Reports every child that nothing read.
     fn finish(self, warnings: &mut Vec<Warning>) {
         for (i, c) in self.node.children.iter().enumerate() {
-            if !self.used[i] && !IGNORED.contains(&c.name.as_str()) {
+            if !self.used[i] && !IGNORED.contains(&c.name.as_ref()) {
                 warnings.push(Warning {
                     position: c.position,
                     message: format!("unknown element <{}> in <{}>", c.name, self.node.name),
@@ -119,7 +127,7 @@ fn number(n: &Node) -> Result<f64, OrkError> {
     match parse_f64_lenient(t) {
         Some(v) if v.is_finite() => Ok(v),
         _ => Err(OrkError::BadNumber {
-            element: n.name.clone(),
+            element: n.name.to_string(),
             text: t.chars().take(64).collect(),
             position: n.position,
         }),
@@ -128,7 +136,7 @@ fn number(n: &Node) -> Result<f64, OrkError> {
 
 fn bad_value(n: &Node, expected: &'static str) -> OrkError {
     OrkError::BadValue {
-        element: n.name.clone(),
+        element: n.name.to_string(),
         text: n.text().chars().take(64).collect(),
         expected,
         position: n.position,
@@ -154,7 +162,7 @@ fn auto_value(n: &Node) -> Result<AutoValue, OrkError> {
                     Some(x) if x.is_finite() => Some(x),
                     _ => {
                         return Err(OrkError::BadNumber {
-                            element: n.name.clone(),
+                            element: n.name.to_string(),
                             text: t.chars().take(64).collect(),
                             position: n.position,
                         })
@@ -183,7 +191,7 @@ pub(crate) fn design(
 ) -> Result<Design, OrkError> {
     if root.name != "openrocket" {
         return Err(OrkError::WrongRoot {
-            found: root.name.clone(),
+            found: root.name.to_string(),
         });
     }
     let format_version = root.attr("version").unwrap_or("").trim().to_string();
@@ -235,7 +243,8 @@ fn rocket(
         motor_configurations: Vec::new(),
     };
     for mc in f.all("motorconfiguration") {
-        r.motor_configurations.push(motor_configuration(mc, warnings)?);
+        r.motor_configurations
+            .push(motor_configuration(mc, warnings)?);
     }
     f.ignore(&["axialoffset", "position", "appearance"]);
     let mut ids = HashSet::new();
@@ -329,7 +338,11 @@ fn component(
     ids.insert(id.clone());
 
     let axial = axial(&mut f)?;
-    let radius_offset = match (f.get("radiusoffset"), f.get("radialposition"), f.get("radialoffset")) {
+    let radius_offset = match (
+        f.get("radiusoffset"),
+        f.get("radialposition"),
+        f.get("radialoffset"),
+    ) {
         (Some(n), _, _) => Some(offset(n, "surface")?),
         (None, Some(n), _) | (None, None, Some(n)) => Some(Offset {
             method: "free".into(),
@@ -337,7 +350,11 @@ fn component(
         }),
         _ => None,
     };
-    let angle_offset = match (f.get("angleoffset"), f.get("rotation"), f.get("radialdirection")) {
+    let angle_offset = match (
+        f.get("angleoffset"),
+        f.get("rotation"),
+        f.get("radialdirection"),
+    ) {
         (Some(n), _, _) => Some(offset(n, "relative")?),
         (None, Some(n), _) | (None, None, Some(n)) => Some(Offset {
             method: "relative".into(),
@@ -347,7 +364,7 @@ fn component(
     };
     let instance_count = match f.u32("instancecount")? {
         Some(n) => {
-            f.all("fincount");
+            f.get("fincount");
             Some(n)
         }
         None => f.u32("fincount")?,
@@ -407,7 +424,7 @@ fn axial(f: &mut Fields<'_>) -> Result<AxialPosition, OrkError> {
     };
     let method_text = node.attr(key).unwrap_or("after");
     let method = AxialMethod::parse(method_text).ok_or_else(|| OrkError::BadValue {
-        element: node.name.clone(),
+        element: node.name.to_string(),
         text: method_text.chars().take(64).collect(),
         expected: "axial method (absolute, top, middle, bottom, after)",
         position: node.position,
@@ -433,7 +450,7 @@ fn offset(n: &Node, default_method: &str) -> Result<Offset, OrkError> {
 fn material(n: &Node) -> Result<Material, OrkError> {
     let kind_text = n.attr("type").unwrap_or("bulk");
     let kind = MaterialType::parse(kind_text).ok_or_else(|| OrkError::BadValue {
-        element: n.name.clone(),
+        element: n.name.to_string(),
         text: kind_text.to_string(),
         expected: "material type (bulk, surface, line)",
         position: n.position,
@@ -806,7 +823,11 @@ fn simulation(node: &Node, warnings: &mut Vec<Warning>) -> Result<Simulation, Or
 fn conditions(node: &Node, warnings: &mut Vec<Warning>) -> Result<Conditions, OrkError> {
     let mut f = Fields::new(node);
     // Settings, not geometry: a NaN here is OpenRocket's "unset" and reads as None.
-    let num = |f: &mut Fields<'_>, k: &str| f.get(k).and_then(|n| parse_f64_lenient(n.text())).filter(|v| v.is_finite());
+    let num = |f: &mut Fields<'_>, k: &str| {
+        f.get(k)
+            .and_then(|n| parse_f64_lenient(n.text()))
+            .filter(|v| v.is_finite())
+    };
     let c = Conditions {
         config_id: f.text("configid"),
         launch_rod_length_m: num(&mut f, "launchrodlength"),

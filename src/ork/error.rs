@@ -13,6 +13,9 @@ pub enum OrkError {
     #[error("inflated XML passed the limit of {limit} bytes")]
     InflatedTooLarge { limit: u64 },
 
+    #[error("a text or tag longer than {limit} bytes")]
+    TextTooLong { limit: u64 },
+
     #[error("XML nested deeper than {limit} levels (at byte {position})")]
     TooDeep { limit: u32, position: u64 },
 
@@ -46,7 +49,9 @@ pub enum OrkError {
         inner: &'static str,
     },
 
-    #[error("DOCTYPE declarations are not allowed (at byte {position}); entities are never expanded")]
+    #[error(
+        "DOCTYPE declarations are not allowed (at byte {position}); entities are never expanded"
+    )]
     Doctype { position: u64 },
 
     #[error("unknown entity reference &{name}; at byte {position}")]
@@ -90,6 +95,7 @@ impl OrkError {
             Self::Empty => "empty",
             Self::InputTooLarge { .. } => "input_too_large",
             Self::InflatedTooLarge { .. } => "inflated_too_large",
+            Self::TextTooLong { .. } => "text_too_long",
             Self::TooDeep { .. } => "too_deep",
             Self::TooManyComponents { .. } => "too_many_components",
             Self::TooManyElements { .. } => "too_many_elements",

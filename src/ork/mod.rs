@@ -28,6 +28,9 @@ pub struct Limits {
     pub max_input_bytes: u64,
     /// Size of the XML after inflating; checked while streaming, so zip bombs stop here.
     pub max_xml_bytes: u64,
+    /// Longest run of bytes without markup (one text or one tag): bounds what the XML reader
+    /// buffers at once, so a bomb of whitespace stops early instead of filling memory.
+    pub max_text_bytes: u64,
     /// XML nesting depth.
     pub max_depth: u32,
     /// Number of components in the design.
@@ -41,6 +44,7 @@ impl Default for Limits {
         Self {
             max_input_bytes: 64 * 1024 * 1024,
             max_xml_bytes: 512 * 1024 * 1024,
+            max_text_bytes: 8 * 1024 * 1024,
             max_depth: 64,
             max_components: 100_000,
             max_elements: 1_000_000,

@@ -13,6 +13,7 @@
 //! references other than the five predefined ones and character references are errors, so no
 //! entity is ever expanded.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use memchr::{memchr, memmem};
@@ -26,10 +27,230 @@ use crate::model::ComponentKind;
 /// Longest single tag inside a databranch that the scanner accepts.
 const MAX_TAG_BYTES: usize = 64 * 1024;
 
+/// Element names OpenRocket writes, sorted; names found here are not allocated per element.
+static KNOWN_NAMES: &[&str] = &[
+    "advance",
+    "aftradius",
+    "aftshouldercapped",
+    "aftshoulderlength",
+    "aftshoulderradius",
+    "aftshoulderthickness",
+    "ambiance",
+    "ambient",
+    "angleoffset",
+    "appearance",
+    "atmosphere",
+    "axialoffset",
+    "baseheight",
+    "basepressure",
+    "basetemperature",
+    "bodytube",
+    "boosterset",
+    "bulkhead",
+    "calculator",
+    "cant",
+    "cd",
+    "center",
+    "centeringring",
+    "clusterconfiguration",
+    "clusterrotation",
+    "clusterscale",
+    "color",
+    "comment",
+    "conditions",
+    "configid",
+    "cordlength",
+    "crosssection",
+    "customreference",
+    "databranch",
+    "datatypes",
+    "decal",
+    "delay",
+    "deployaltitude",
+    "deploydelay",
+    "deployevent",
+    "deploymentconfiguration",
+    "description",
+    "designation",
+    "designer",
+    "designtype",
+    "diameter",
+    "diffuse",
+    "digest",
+    "direction",
+    "docmaterials",
+    "docprefs",
+    "edgessameasinside",
+    "ellipticalfinset",
+    "engineblock",
+    "entry",
+    "event",
+    "exhaustScale",
+    "extension",
+    "filletmaterial",
+    "filletradius",
+    "fincount",
+    "finish",
+    "finpoints",
+    "flame",
+    "flameAspectRatio",
+    "flameColor",
+    "flangeheight",
+    "flightdata",
+    "foreradius",
+    "foreshouldercapped",
+    "foreshoulderlength",
+    "foreshoulderradius",
+    "foreshoulderthickness",
+    "fov",
+    "freeformfinset",
+    "geodeticmethod",
+    "height",
+    "id",
+    "ignitionconfiguration",
+    "ignitiondelay",
+    "ignitionevent",
+    "innerdiameter",
+    "innerradius",
+    "innertube",
+    "insideappearance",
+    "insidesameasoutside",
+    "instancecount",
+    "instanceseparation",
+    "isflipped",
+    "launchaltitude",
+    "launchintowind",
+    "launchlatitude",
+    "launchlongitude",
+    "launchlug",
+    "launchrodangle",
+    "launchroddirection",
+    "launchrodlength",
+    "length",
+    "lightAlt",
+    "lightAz",
+    "linecount",
+    "linelength",
+    "linematerial",
+    "linestyle",
+    "listener",
+    "manufacturer",
+    "mass",
+    "masscomponent",
+    "masscomponenttype",
+    "material",
+    "maxtime",
+    "motionBlurred",
+    "motor",
+    "motorconfiguration",
+    "motormount",
+    "name",
+    "nosecone",
+    "offset",
+    "openrocket",
+    "outerdiameter",
+    "outerradius",
+    "overhang",
+    "overridecd",
+    "overridecg",
+    "overridemass",
+    "overridesubcomponents",
+    "overridesubcomponentscd",
+    "overridesubcomponentscg",
+    "overridesubcomponentsmass",
+    "packedlength",
+    "packedradius",
+    "paint",
+    "parachute",
+    "parallelstage",
+    "parameter",
+    "photostudio",
+    "pitch",
+    "podset",
+    "point",
+    "position",
+    "preset",
+    "priority",
+    "radialdirection",
+    "radialoffset",
+    "radialposition",
+    "radius",
+    "radiusoffset",
+    "railbutton",
+    "referencetype",
+    "revision",
+    "rocket",
+    "roll",
+    "rootchord",
+    "rotation",
+    "scale",
+    "screwheight",
+    "separationaltitude",
+    "separationconfiguration",
+    "separationdelay",
+    "separationevent",
+    "shape",
+    "shapeclipped",
+    "shapeparameter",
+    "shine",
+    "shockcord",
+    "simulation",
+    "simulations",
+    "simulator",
+    "sky",
+    "skyColor",
+    "smoke",
+    "smokeColor",
+    "smokeOpacity",
+    "source",
+    "sparkConcentration",
+    "sparkWeight",
+    "sparks",
+    "specular",
+    "speed",
+    "stage",
+    "standarddeviation",
+    "streamer",
+    "striplength",
+    "stripwidth",
+    "subcomponents",
+    "sunlight",
+    "sweeplength",
+    "tabheight",
+    "tablength",
+    "tabposition",
+    "thickness",
+    "timestep",
+    "tipchord",
+    "transition",
+    "trapezoidfinset",
+    "tubecoupler",
+    "tubefinset",
+    "type",
+    "viewAlt",
+    "viewAz",
+    "viewDistance",
+    "warning",
+    "wind",
+    "windaverage",
+    "winddirection",
+    "windlevel",
+    "windmodeltype",
+    "windturbulence",
+    "yaw",
+];
+
+fn intern(name: &str) -> Cow<'static, str> {
+    match KNOWN_NAMES.binary_search(&name) {
+        Ok(i) => Cow::Borrowed(KNOWN_NAMES[i]),
+        Err(_) => Cow::Owned(name.to_string()),
+    }
+}
+
 /// One XML element outside the data rows.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
-    pub name: String,
+    pub name: Cow<'static, str>,
     pub attrs: Vec<(String, String)>,
     pub text: String,
     pub children: Vec<Node>,
@@ -54,6 +275,7 @@ impl Node {
             .map(|(_, v)| v.as_str())
     }
 
+    #[cfg(test)]
     pub fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
@@ -93,9 +315,16 @@ pub(crate) fn read_tree(
     loop {
         buf.clear();
         let position = reader.buffer_position();
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| xml_error(e, reader.error_position(), container, meter))?;
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            // quick-xml reports end of input inside a tag as a syntax error.
+            Err(quick_xml::Error::Syntax(_)) if !stack.is_empty() && at_eof(&mut reader) => {
+                return Err(OrkError::Truncated {
+                    element: stack.last().map(|n| n.name.to_string()).unwrap_or_default(),
+                });
+            }
+            Err(e) => return Err(xml_error(e, reader.error_position(), container, meter)),
+        };
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -203,7 +432,7 @@ pub(crate) fn read_tree(
             Event::Eof => {
                 if let Some(top) = stack.last() {
                     return Err(OrkError::Truncated {
-                        element: top.name.clone(),
+                        element: top.name.to_string(),
                     });
                 }
                 break;
@@ -215,6 +444,11 @@ pub(crate) fn read_tree(
         position: reader.buffer_position(),
         reason: "no root element".into(),
     })
+}
+
+/// Whether the stream has no more bytes.
+fn at_eof<R: BufRead>(reader: &mut Reader<R>) -> bool {
+    reader.stream().fill_buf().is_ok_and(|b| b.is_empty())
 }
 
 fn predefined_entity(name: &str) -> Option<char> {
@@ -239,7 +473,7 @@ fn start_node(e: &BytesStart<'_>, position: u64) -> Result<Node, OrkError> {
     let qname = e.name();
     let name: &str = qname.as_ref();
     let mut node = Node {
-        name: name.to_string(),
+        name: intern(name),
         position,
         ..Node::default()
     };
@@ -248,21 +482,30 @@ fn start_node(e: &BytesStart<'_>, position: u64) -> Result<Node, OrkError> {
             position,
             reason: format!("bad attribute in <{name}>: {err}"),
         })?;
-        let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|err| OrkError::Xml {
-            position,
-            reason: format!("bad attribute value in <{name}>: {err}"),
-        })?;
+        let value = attr
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|err| OrkError::Xml {
+                position,
+                reason: format!("bad attribute value in <{name}>: {err}"),
+            })?;
         node.attrs
             .push((attr.key.as_ref().to_string(), value.into_owned()));
     }
     Ok(node)
 }
 
-fn xml_error(e: quick_xml::Error, position: u64, container: &'static str, meter: &Meter) -> OrkError {
+fn xml_error(
+    e: quick_xml::Error,
+    position: u64,
+    container: &'static str,
+    meter: &Meter,
+) -> OrkError {
     match e {
-        quick_xml::Error::Io(io) => {
-            stream_error(std::io::Error::new(io.kind(), io.to_string()), container, meter)
-        }
+        quick_xml::Error::Io(io) => stream_error(
+            std::io::Error::new(io.kind(), io.to_string()),
+            container,
+            meter,
+        ),
         quick_xml::Error::Escape(esc) => OrkError::Xml {
             position,
             reason: esc.to_string(),
@@ -392,7 +635,28 @@ fn scan_branch<R: BufRead>(
                         if in_row {
                             row_text.extend_from_slice(&chunk[i..i + j]);
                         }
-                        i += j + 1;
+                        let at = i + j;
+                        // Fast path for the rows themselves, when the tag is in this chunk:
+                        // no copy, no second search. Whitespace after `</datapoint>` is
+                        // stepped over byte by byte (it is a newline and a few spaces).
+                        let rest = &chunk[at..];
+                        if !in_row && rest.starts_with(b"<datapoint>") {
+                            rows.count += 1;
+                            i = at + b"<datapoint>".len();
+                            if rows.first.len() < want_rows {
+                                in_row = true;
+                                row_text.clear();
+                            }
+                            continue;
+                        }
+                        if !in_row && rest.starts_with(b"</datapoint>") {
+                            i = at + b"</datapoint>".len();
+                            while i < n && chunk[i].is_ascii_whitespace() {
+                                i += 1;
+                            }
+                            continue;
+                        }
+                        i = at + 1;
                         in_tag = true;
                         tag.push(b'<');
                     }
@@ -457,10 +721,18 @@ mod tests {
     fn tree(xml: &str, rows: usize) -> Result<Node, OrkError> {
         let meter = Meter {
             limit: u64::MAX,
+            max_run: u64::MAX,
             ..Meter::default()
         };
         let mut src: &[u8] = xml.as_bytes();
-        read_tree(&mut src, &Limits::default(), rows, "xml", &meter, &mut Vec::new())
+        read_tree(
+            &mut src,
+            &Limits::default(),
+            rows,
+            "xml",
+            &meter,
+            &mut Vec::new(),
+        )
     }
 
     #[test]
@@ -492,7 +764,10 @@ mod tests {
 
     #[test]
     fn structure_errors() {
-        assert_eq!(tree("<r><a></b></r>", 0).unwrap_err().code(), "malformed_xml");
+        assert_eq!(
+            tree("<r><a></b></r>", 0).unwrap_err().code(),
+            "malformed_xml"
+        );
         assert_eq!(tree("<r><a>", 0).unwrap_err().code(), "truncated");
         assert_eq!(
             tree("<r><databranch><datapoint>1", 0).unwrap_err().code(),

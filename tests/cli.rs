@@ -1,0 +1,103 @@
+//! The `ork` binary as a user runs it: several files in turn, a bad one among them.
+
+mod common;
+
+use std::process::Command;
+
+fn ork(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ork"))
+        .args(args)
+        .output()
+        .expect("run ork");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+fn td(name: &str) -> String {
+    common::testdata(name).display().to_string()
+}
+
+#[test]
+fn a_bad_file_does_not_stop_the_others() {
+    let (code, out, err) = ork(&[
+        "inspect",
+        &td("minimal.ork"),
+        &td("bad-random.ork"),
+        &td("gzipped.ork"),
+    ]);
+    assert_eq!(code, 1, "non-zero exit when any file failed");
+    // Both good files were shown, in turn.
+    assert_eq!(out.matches(": Minimal\n").count(), 2, "{out}");
+    assert!(out.contains("Components (5):"));
+    assert!(out.contains("Estes C6-5 in"), "{out}");
+    assert!(out.contains("apogee 123.4 m"), "{out}");
+    // The failure names the file and the reason.
+    let line = err
+        .lines()
+        .find(|l| l.contains("bad-random.ork"))
+        .expect("failure line");
+    assert!(line.contains("not an OpenRocket design"), "{line}");
+    assert!(err.contains("1 of 3 file(s) failed"), "{err}");
+}
+
+#[test]
+fn all_good_files_exit_zero() {
+    let (code, out, err) = ork(&["inspect", &td("all-components.ork")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Components (29):"));
+    assert!(out.contains("[parallelstage]"));
+}
+
+#[test]
+fn json_is_one_object_per_file_with_typed_components() {
+    let (code, out, err) = ork(&["inspect", "--json", &td("minimal.ork"), &td("zipped.ork")]);
+    assert_eq!(code, 0, "{err}");
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&out)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("a stream of JSON objects");
+    assert_eq!(docs.len(), 2);
+    for doc in &docs {
+        for key in [
+            "file",
+            "processor_version",
+            "warnings",
+            "format_version",
+            "creator",
+            "container",
+            "rocket",
+            "components",
+            "simulations",
+        ] {
+            assert!(doc.get(key).is_some(), "missing top-level {key}");
+        }
+        let types: Vec<&str> = doc["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "stage",
+                "nosecone",
+                "bodytube",
+                "trapezoidfinset",
+                "innertube"
+            ]
+        );
+        assert!(doc["simulations"].is_array());
+    }
+    assert_eq!(docs[1]["container"]["kind"], "zip");
+}
+
+#[test]
+fn missing_file_is_reported() {
+    let (code, _, err) = ork(&["inspect", "/nonexistent/x.ork"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("/nonexistent/x.ork"), "{err}");
+}
