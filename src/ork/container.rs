@@ -15,8 +15,16 @@ use crate::model::{ArchiveEntry, ContainerInfo, ContainerKind};
 /// allow for a long XML declaration or a leading comment).
 const SNIFF_WINDOW: usize = 2048;
 
-/// Capacity of the buffer between the decompressor and the XML reader.
-const BUF_CAPACITY: usize = 64 * 1024;
+/// Capacity of the buffer between the decompressor and the XML reader: 64 KiB, less for small
+/// inputs (the buffer is initialised once per file).
+fn buf_capacity(input_len: usize, container: &str) -> usize {
+    let expected = if container == "xml" {
+        input_len
+    } else {
+        input_len.saturating_mul(8)
+    };
+    expected.clamp(4096, 64 * 1024)
+}
 
 /// Shared counter of XML bytes handed to the parser, and whether the cap was hit.
 #[derive(Debug, Default)]
@@ -134,7 +142,7 @@ pub(crate) fn with_xml<T>(
             inner: entry,
             meter: meter.clone(),
         };
-        let mut reader = sniffed(capped, "zip", &meter)?;
+        let mut reader = sniffed(capped, "zip", &meter, buf_capacity(bytes.len(), "zip"))?;
         parse(XmlSource {
             reader: &mut reader,
             info: info(ContainerKind::Zip, Some(name), others),
@@ -145,7 +153,7 @@ pub(crate) fn with_xml<T>(
             inner: flate2::read::MultiGzDecoder::new(bytes),
             meter: meter.clone(),
         };
-        let mut reader = sniffed(capped, "gzip", &meter)?;
+        let mut reader = sniffed(capped, "gzip", &meter, buf_capacity(bytes.len(), "gzip"))?;
         parse(XmlSource {
             reader: &mut reader,
             info: info(ContainerKind::Gzip, None, Vec::new()),
@@ -156,7 +164,7 @@ pub(crate) fn with_xml<T>(
             inner: bytes,
             meter: meter.clone(),
         };
-        let mut reader = sniffed(capped, "xml", &meter)?;
+        let mut reader = sniffed(capped, "xml", &meter, buf_capacity(bytes.len(), "xml"))?;
         parse(XmlSource {
             reader: &mut reader,
             info: info(ContainerKind::Xml, None, Vec::new()),
@@ -174,6 +182,7 @@ fn sniffed<R: Read>(
     mut inner: R,
     container: &'static str,
     meter: &Meter,
+    capacity: usize,
 ) -> Result<Sniffed<R>, OrkError> {
     let mut prefix = vec![0u8; SNIFF_WINDOW];
     let mut filled = 0;
@@ -188,7 +197,7 @@ fn sniffed<R: Read>(
     prefix.truncate(filled);
     classify_prefix(&prefix, container)?;
     Ok(BufReader::with_capacity(
-        BUF_CAPACITY,
+        capacity,
         Cursor::new(prefix).chain(inner),
     ))
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::xml::Node;
+use super::xml::{name_hash, Doc, Node};
 use super::{OrkError, Warning};
 use crate::model::*;
 
@@ -38,23 +38,28 @@ pub(crate) fn parse_f64_lenient(s: &str) -> Option<f64> {
 
 /// A component's (or any element's) children, read once each.
 struct Fields<'a> {
-    node: &'a Node,
+    node: Node<'a>,
+    /// The children with their name hashes, so that each lookup is a scan of a few words.
+    children: Vec<(u32, Node<'a>)>,
     used: Vec<bool>,
 }
 
 impl<'a> Fields<'a> {
-    fn new(node: &'a Node) -> Self {
+    fn new(node: Node<'a>) -> Self {
+        let children: Vec<(u32, Node<'a>)> = node.children().map(|c| (c.hash(), c)).collect();
         Self {
             node,
-            used: vec![false; node.children.len()],
+            used: vec![false; children.len()],
+            children,
         }
     }
 
     /// Every child with this name, marked as read.
-    fn all(&mut self, name: &str) -> Vec<&'a Node> {
+    fn all(&mut self, name: &str) -> Vec<Node<'a>> {
+        let hash = name_hash(name);
         let mut out = Vec::new();
-        for (i, c) in self.node.children.iter().enumerate() {
-            if c.name == name {
+        for (i, &(h, c)) in self.children.iter().enumerate() {
+            if h == hash && c.name() == name {
                 self.used[i] = true;
                 out.push(c);
             }
@@ -63,10 +68,11 @@ impl<'a> Fields<'a> {
     }
 
     /// The first child with this name (all of that name are marked as read).
-    fn get(&mut self, name: &str) -> Option<&'a Node> {
+    fn get(&mut self, name: &str) -> Option<Node<'a>> {
+        let hash = name_hash(name);
         let mut first = None;
-        for (i, c) in self.node.children.iter().enumerate() {
-            if c.name == name {
+        for (i, &(h, c)) in self.children.iter().enumerate() {
+            if h == hash && c.name() == name {
                 self.used[i] = true;
                 first = first.or(Some(c));
             }
@@ -111,39 +117,39 @@ impl<'a> Fields<'a> {
 
     /// Reports every child that nothing read.
     fn finish(self, warnings: &mut Vec<Warning>) {
-        for (i, c) in self.node.children.iter().enumerate() {
-            if !self.used[i] && !IGNORED.contains(&c.name.as_ref()) {
+        for (i, &(_, c)) in self.children.iter().enumerate() {
+            if !self.used[i] && !IGNORED.contains(&c.name()) {
                 warnings.push(Warning {
-                    position: c.position,
-                    message: format!("unknown element <{}> in <{}>", c.name, self.node.name),
+                    position: c.position(),
+                    message: format!("unknown element <{}> in <{}>", c.name(), self.node.name()),
                 });
             }
         }
     }
 }
 
-fn number(n: &Node) -> Result<f64, OrkError> {
+fn number(n: Node<'_>) -> Result<f64, OrkError> {
     let t = n.text();
     match parse_f64_lenient(t) {
         Some(v) if v.is_finite() => Ok(v),
         _ => Err(OrkError::BadNumber {
-            element: n.name.to_string(),
+            element: n.name().to_string(),
             text: t.chars().take(64).collect(),
-            position: n.position,
+            position: n.position(),
         }),
     }
 }
 
-fn bad_value(n: &Node, expected: &'static str) -> OrkError {
+fn bad_value(n: Node<'_>, expected: &'static str) -> OrkError {
     OrkError::BadValue {
-        element: n.name.to_string(),
+        element: n.name().to_string(),
         text: n.text().chars().take(64).collect(),
         expected,
-        position: n.position,
+        position: n.position(),
     }
 }
 
-fn boolean(n: &Node) -> Result<bool, OrkError> {
+fn boolean(n: Node<'_>) -> Result<bool, OrkError> {
     match n.text().to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -152,7 +158,7 @@ fn boolean(n: &Node) -> Result<bool, OrkError> {
 }
 
 /// `auto`, `auto 0.0125` or a number.
-fn auto_value(n: &Node) -> Result<AutoValue, OrkError> {
+fn auto_value(n: Node<'_>) -> Result<AutoValue, OrkError> {
     let t = n.text();
     let mut parts = t.split_ascii_whitespace();
     match parts.next() {
@@ -162,9 +168,9 @@ fn auto_value(n: &Node) -> Result<AutoValue, OrkError> {
                     Some(x) if x.is_finite() => Some(x),
                     _ => {
                         return Err(OrkError::BadNumber {
-                            element: n.name.to_string(),
+                            element: n.name().to_string(),
                             text: t.chars().take(64).collect(),
-                            position: n.position,
+                            position: n.position(),
                         })
                     }
                 },
@@ -177,7 +183,7 @@ fn auto_value(n: &Node) -> Result<AutoValue, OrkError> {
 }
 
 /// A number attribute; `NaN` and absent read as `None`.
-fn attr_f64(n: &Node, key: &str) -> Option<f64> {
+fn attr_f64(n: Node<'_>, key: &str) -> Option<f64> {
     n.attr(key)
         .and_then(|v| parse_f64_lenient(v.trim()))
         .filter(|v| v.is_finite())
@@ -185,19 +191,20 @@ fn attr_f64(n: &Node, key: &str) -> Option<f64> {
 
 /// Converts the element tree of a whole document.
 pub(crate) fn design(
-    root: &Node,
+    doc: &Doc,
     container: ContainerInfo,
     warnings: &mut Vec<Warning>,
 ) -> Result<Design, OrkError> {
-    if root.name != "openrocket" {
+    let root = doc.root();
+    if root.name() != "openrocket" {
         return Err(OrkError::WrongRoot {
-            found: root.name.to_string(),
+            found: root.name().to_string(),
         });
     }
     let format_version = root.attr("version").unwrap_or("").trim().to_string();
     if !KNOWN_VERSIONS.contains(&format_version.as_str()) {
         warnings.push(Warning {
-            position: root.position,
+            position: root.position(),
             message: format!(
                 "unknown format version {format_version:?}; read as the newest known (1.11)"
             ),
@@ -227,7 +234,7 @@ pub(crate) fn design(
 }
 
 fn rocket(
-    node: &Node,
+    node: Node<'_>,
     components: &mut Vec<Component>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Rocket, OrkError> {
@@ -256,7 +263,7 @@ fn rocket(
 }
 
 fn motor_configuration(
-    node: &Node,
+    node: Node<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<MotorConfiguration, OrkError> {
     let mut f = Fields::new(node);
@@ -282,7 +289,7 @@ fn motor_configuration(
 
 /// Converts the components under one `<subcomponents>` element, appending them in pre-order.
 fn subtree(
-    subs: &Node,
+    subs: Node<'_>,
     parent: Option<usize>,
     depth: u32,
     parent_path: &str,
@@ -292,11 +299,14 @@ fn subtree(
 ) -> Result<Vec<usize>, OrkError> {
     let mut children = Vec::new();
     let mut sibling = 0usize;
-    for node in &subs.children {
-        let Some(kind) = ComponentKind::from_tag(&node.name) else {
+    for node in subs.children() {
+        let Some(kind) = ComponentKind::from_tag(node.name()) else {
             warnings.push(Warning {
-                position: node.position,
-                message: format!("unknown component <{}> skipped with its subtree", node.name),
+                position: node.position(),
+                message: format!(
+                    "unknown component <{}> skipped with its subtree",
+                    node.name()
+                ),
             });
             continue;
         };
@@ -314,7 +324,7 @@ fn subtree(
 
 #[allow(clippy::too_many_arguments)]
 fn component(
-    node: &Node,
+    node: Node<'_>,
     kind: ComponentKind,
     parent: Option<usize>,
     depth: u32,
@@ -327,7 +337,7 @@ fn component(
     let (id, id_source) = match f.text("id") {
         Some(id) if ids.contains(&id) => {
             warnings.push(Warning {
-                position: node.position,
+                position: node.position(),
                 message: format!("duplicate component id {id}; made unique with its path"),
             });
             (format!("{id}#{path}"), IdSource::Path)
@@ -424,10 +434,10 @@ fn axial(f: &mut Fields<'_>) -> Result<AxialPosition, OrkError> {
     };
     let method_text = node.attr(key).unwrap_or("after");
     let method = AxialMethod::parse(method_text).ok_or_else(|| OrkError::BadValue {
-        element: node.name.to_string(),
+        element: node.name().to_string(),
         text: method_text.chars().take(64).collect(),
         expected: "axial method (absolute, top, middle, bottom, after)",
-        position: node.position,
+        position: node.position(),
     })?;
     Ok(AxialPosition {
         method,
@@ -436,7 +446,7 @@ fn axial(f: &mut Fields<'_>) -> Result<AxialPosition, OrkError> {
     })
 }
 
-fn offset(n: &Node, default_method: &str) -> Result<Offset, OrkError> {
+fn offset(n: Node<'_>, default_method: &str) -> Result<Offset, OrkError> {
     Ok(Offset {
         method: n
             .attr("method")
@@ -447,21 +457,21 @@ fn offset(n: &Node, default_method: &str) -> Result<Offset, OrkError> {
     })
 }
 
-fn material(n: &Node) -> Result<Material, OrkError> {
+fn material(n: Node<'_>) -> Result<Material, OrkError> {
     let kind_text = n.attr("type").unwrap_or("bulk");
     let kind = MaterialType::parse(kind_text).ok_or_else(|| OrkError::BadValue {
-        element: n.name.to_string(),
+        element: n.name().to_string(),
         text: kind_text.to_string(),
         expected: "material type (bulk, surface, line)",
-        position: n.position,
+        position: n.position(),
     })?;
     let density_text = n.attr("density").unwrap_or("");
     let density = parse_f64_lenient(density_text.trim())
         .filter(|d| d.is_finite())
         .ok_or_else(|| OrkError::BadNumber {
-            element: format!("{} density", n.name),
+            element: format!("{} density", n.name()),
             text: density_text.chars().take(64).collect(),
-            position: n.position,
+            position: n.position(),
         })?;
     Ok(Material {
         name: n.text().to_string(),
@@ -471,7 +481,7 @@ fn material(n: &Node) -> Result<Material, OrkError> {
     })
 }
 
-fn rgba(n: &Node) -> Option<Rgba> {
+fn rgba(n: Node<'_>) -> Option<Rgba> {
     let c = |k: &str| n.attr(k).and_then(|v| v.trim().parse::<u8>().ok());
     Some(Rgba {
         r: c("red")?,
@@ -481,7 +491,7 @@ fn rgba(n: &Node) -> Option<Rgba> {
     })
 }
 
-fn appearance(n: &Node) -> Result<Appearance, OrkError> {
+fn appearance(n: Node<'_>) -> Result<Appearance, OrkError> {
     let mut f = Fields::new(n);
     Ok(Appearance {
         paint: f.get("paint").and_then(rgba),
@@ -505,7 +515,7 @@ fn overrides(f: &mut Fields<'_>) -> Result<Overrides, OrkError> {
     })
 }
 
-fn motor_mount(n: &Node) -> Result<MotorMount, OrkError> {
+fn motor_mount(n: Node<'_>) -> Result<MotorMount, OrkError> {
     let mut f = Fields::new(n);
     let mut mm = MotorMount {
         ignition_event: f.text("ignitionevent"),
@@ -550,7 +560,7 @@ fn separation(f: &mut Fields<'_>) -> Result<Separation, OrkError> {
     })
 }
 
-fn stage(node: &Node, f: &mut Fields<'_>) -> Result<StageGeometry, OrkError> {
+fn stage(node: Node<'_>, f: &mut Fields<'_>) -> Result<StageGeometry, OrkError> {
     let default = separation(f)?;
     let mut separation_configs = Vec::new();
     for sc in f.all("separationconfiguration") {
@@ -563,7 +573,7 @@ fn stage(node: &Node, f: &mut Fields<'_>) -> Result<StageGeometry, OrkError> {
     Ok(StageGeometry {
         separation: default,
         separation_configs,
-        legacy_boosterset: node.name == "boosterset",
+        legacy_boosterset: node.name() == "boosterset",
     })
 }
 
@@ -628,7 +638,7 @@ fn thickness_or_filled(f: &mut Fields<'_>) -> Result<(Option<f64>, bool), OrkErr
     }
 }
 
-fn geometry(kind: ComponentKind, node: &Node, f: &mut Fields<'_>) -> Result<Geometry, OrkError> {
+fn geometry(kind: ComponentKind, node: Node<'_>, f: &mut Fields<'_>) -> Result<Geometry, OrkError> {
     use ComponentKind as K;
     Ok(match kind {
         K::Stage => Geometry::Stage(stage(node, f)?),
@@ -691,7 +701,7 @@ fn geometry(kind: ComponentKind, node: &Node, f: &mut Fields<'_>) -> Result<Geom
                             .ok_or_else(|| OrkError::BadNumber {
                                 element: format!("point {k}"),
                                 text: t.chars().take(64).collect(),
-                                position: p.position,
+                                position: p.position(),
                             })
                     };
                     points_m.push([coord("x")?, coord("y")?]);
@@ -772,7 +782,7 @@ fn geometry(kind: ComponentKind, node: &Node, f: &mut Fields<'_>) -> Result<Geom
     })
 }
 
-fn simulations(node: &Node, warnings: &mut Vec<Warning>) -> Result<Vec<Simulation>, OrkError> {
+fn simulations(node: Node<'_>, warnings: &mut Vec<Warning>) -> Result<Vec<Simulation>, OrkError> {
     let mut f = Fields::new(node);
     let mut out = Vec::new();
     for s in f.all("simulation") {
@@ -782,7 +792,7 @@ fn simulations(node: &Node, warnings: &mut Vec<Warning>) -> Result<Vec<Simulatio
     Ok(out)
 }
 
-fn simulation(node: &Node, warnings: &mut Vec<Warning>) -> Result<Simulation, OrkError> {
+fn simulation(node: Node<'_>, warnings: &mut Vec<Warning>) -> Result<Simulation, OrkError> {
     let mut f = Fields::new(node);
     let mut sim = Simulation {
         name: f.text("name"),
@@ -820,7 +830,7 @@ fn simulation(node: &Node, warnings: &mut Vec<Warning>) -> Result<Simulation, Or
     Ok(sim)
 }
 
-fn conditions(node: &Node, warnings: &mut Vec<Warning>) -> Result<Conditions, OrkError> {
+fn conditions(node: Node<'_>, warnings: &mut Vec<Warning>) -> Result<Conditions, OrkError> {
     let mut f = Fields::new(node);
     // Settings, not geometry: a NaN here is OpenRocket's "unset" and reads as None.
     let num = |f: &mut Fields<'_>, k: &str| {
@@ -853,7 +863,7 @@ fn conditions(node: &Node, warnings: &mut Vec<Warning>) -> Result<Conditions, Or
     Ok(c)
 }
 
-fn branch(node: &Node) -> DataBranch {
+fn branch(node: Node<'_>) -> DataBranch {
     let columns = node
         .attr("types")
         .map(|t| t.split(',').map(|c| c.trim().to_string()).collect())
@@ -866,7 +876,7 @@ fn branch(node: &Node) -> DataBranch {
             source: e.attr("source").map(str::to_string),
         })
         .collect();
-    let (datapoint_count, rows) = match &node.rows {
+    let (datapoint_count, rows) = match node.rows() {
         Some(r) => (r.count, r.first.clone()),
         None => (0, Vec::new()),
     };

@@ -13,7 +13,6 @@
 //! references other than the five predefined ones and character references are errors, so no
 //! entity is ever expanded.
 
-use std::borrow::Cow;
 use std::io::BufRead;
 
 use memchr::{memchr, memmem};
@@ -27,237 +26,44 @@ use crate::model::ComponentKind;
 /// Longest single tag inside a databranch that the scanner accepts.
 const MAX_TAG_BYTES: usize = 64 * 1024;
 
-/// Element names OpenRocket writes, sorted; names found here are not allocated per element.
-static KNOWN_NAMES: &[&str] = &[
-    "advance",
-    "aftradius",
-    "aftshouldercapped",
-    "aftshoulderlength",
-    "aftshoulderradius",
-    "aftshoulderthickness",
-    "ambiance",
-    "ambient",
-    "angleoffset",
-    "appearance",
-    "atmosphere",
-    "axialoffset",
-    "baseheight",
-    "basepressure",
-    "basetemperature",
-    "bodytube",
-    "boosterset",
-    "bulkhead",
-    "calculator",
-    "cant",
-    "cd",
-    "center",
-    "centeringring",
-    "clusterconfiguration",
-    "clusterrotation",
-    "clusterscale",
-    "color",
-    "comment",
-    "conditions",
-    "configid",
-    "cordlength",
-    "crosssection",
-    "customreference",
-    "databranch",
-    "datatypes",
-    "decal",
-    "delay",
-    "deployaltitude",
-    "deploydelay",
-    "deployevent",
-    "deploymentconfiguration",
-    "description",
-    "designation",
-    "designer",
-    "designtype",
-    "diameter",
-    "diffuse",
-    "digest",
-    "direction",
-    "docmaterials",
-    "docprefs",
-    "edgessameasinside",
-    "ellipticalfinset",
-    "engineblock",
-    "entry",
-    "event",
-    "exhaustScale",
-    "extension",
-    "filletmaterial",
-    "filletradius",
-    "fincount",
-    "finish",
-    "finpoints",
-    "flame",
-    "flameAspectRatio",
-    "flameColor",
-    "flangeheight",
-    "flightdata",
-    "foreradius",
-    "foreshouldercapped",
-    "foreshoulderlength",
-    "foreshoulderradius",
-    "foreshoulderthickness",
-    "fov",
-    "freeformfinset",
-    "geodeticmethod",
-    "height",
-    "id",
-    "ignitionconfiguration",
-    "ignitiondelay",
-    "ignitionevent",
-    "innerdiameter",
-    "innerradius",
-    "innertube",
-    "insideappearance",
-    "insidesameasoutside",
-    "instancecount",
-    "instanceseparation",
-    "isflipped",
-    "launchaltitude",
-    "launchintowind",
-    "launchlatitude",
-    "launchlongitude",
-    "launchlug",
-    "launchrodangle",
-    "launchroddirection",
-    "launchrodlength",
-    "length",
-    "lightAlt",
-    "lightAz",
-    "linecount",
-    "linelength",
-    "linematerial",
-    "linestyle",
-    "listener",
-    "manufacturer",
-    "mass",
-    "masscomponent",
-    "masscomponenttype",
-    "material",
-    "maxtime",
-    "motionBlurred",
-    "motor",
-    "motorconfiguration",
-    "motormount",
-    "name",
-    "nosecone",
-    "offset",
-    "openrocket",
-    "outerdiameter",
-    "outerradius",
-    "overhang",
-    "overridecd",
-    "overridecg",
-    "overridemass",
-    "overridesubcomponents",
-    "overridesubcomponentscd",
-    "overridesubcomponentscg",
-    "overridesubcomponentsmass",
-    "packedlength",
-    "packedradius",
-    "paint",
-    "parachute",
-    "parallelstage",
-    "parameter",
-    "photostudio",
-    "pitch",
-    "podset",
-    "point",
-    "position",
-    "preset",
-    "priority",
-    "radialdirection",
-    "radialoffset",
-    "radialposition",
-    "radius",
-    "radiusoffset",
-    "railbutton",
-    "referencetype",
-    "revision",
-    "rocket",
-    "roll",
-    "rootchord",
-    "rotation",
-    "scale",
-    "screwheight",
-    "separationaltitude",
-    "separationconfiguration",
-    "separationdelay",
-    "separationevent",
-    "shape",
-    "shapeclipped",
-    "shapeparameter",
-    "shine",
-    "shockcord",
-    "simulation",
-    "simulations",
-    "simulator",
-    "sky",
-    "skyColor",
-    "smoke",
-    "smokeColor",
-    "smokeOpacity",
-    "source",
-    "sparkConcentration",
-    "sparkWeight",
-    "sparks",
-    "specular",
-    "speed",
-    "stage",
-    "standarddeviation",
-    "streamer",
-    "striplength",
-    "stripwidth",
-    "subcomponents",
-    "sunlight",
-    "sweeplength",
-    "tabheight",
-    "tablength",
-    "tabposition",
-    "thickness",
-    "timestep",
-    "tipchord",
-    "transition",
-    "trapezoidfinset",
-    "tubecoupler",
-    "tubefinset",
-    "type",
-    "viewAlt",
-    "viewAz",
-    "viewDistance",
-    "warning",
-    "wind",
-    "windaverage",
-    "winddirection",
-    "windlevel",
-    "windmodeltype",
-    "windturbulence",
-    "yaw",
-];
-
-fn intern(name: &str) -> Cow<'static, str> {
-    match KNOWN_NAMES.binary_search(&name) {
-        Ok(i) => Cow::Borrowed(KNOWN_NAMES[i]),
-        Err(_) => Cow::Owned(name.to_string()),
+/// A cheap fingerprint of an element name (its length and three of its bytes), compared
+/// before the bytes when looking names up; equal names always have equal fingerprints.
+pub(crate) const fn name_hash(name: &str) -> u32 {
+    let b = name.as_bytes();
+    let n = b.len();
+    if n == 0 {
+        return 0;
     }
+    ((n as u32) << 24) ^ ((b[0] as u32) << 16) ^ ((b[n / 2] as u32) << 8) ^ (b[n - 1] as u32)
 }
 
-/// One XML element outside the data rows.
+const NONE: u32 = u32::MAX;
+
+/// The element tree of a document, less the data rows: one arena of elements in document
+/// order, one of attributes, one string for every text and attribute value. Building it costs
+/// a handful of allocations whatever the size of the document.
 #[derive(Debug, Default)]
-pub(crate) struct Node {
-    pub name: Cow<'static, str>,
-    pub attrs: Vec<(String, String)>,
-    pub text: String,
-    pub children: Vec<Node>,
-    /// Byte offset of the element's start tag in the XML.
-    pub position: u64,
-    /// For `<databranch>`: what the scanner found.
-    pub rows: Option<Box<BranchRows>>,
+pub(crate) struct Doc {
+    elements: Vec<Element>,
+    /// (key start, key end, value start, value end) in `strings`.
+    attrs: Vec<(u32, u32, u32, u32)>,
+    strings: String,
+    /// The element whose text was appended last (texts are contiguous in `strings`).
+    text_owner: u32,
+}
+
+#[derive(Debug)]
+struct Element {
+    name: (u32, u32),
+    hash: u32,
+    position: u64,
+    text: (u32, u32),
+    attrs: (u32, u32),
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
+    child_count: u32,
+    rows: Option<Box<BranchRows>>,
 }
 
 /// Datapoints of one `<databranch>`.
@@ -267,30 +73,201 @@ pub(crate) struct BranchRows {
     pub first: Vec<Vec<f64>>,
 }
 
-impl Node {
-    pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
+/// A borrowed element of a [`Doc`].
+#[derive(Clone, Copy)]
+pub(crate) struct Node<'a> {
+    doc: &'a Doc,
+    id: u32,
+}
 
-    #[cfg(test)]
-    pub fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.name == name)
-    }
-
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-
-    /// Text content, trimmed.
-    pub fn text(&self) -> &str {
-        self.text.trim()
+impl std::fmt::Debug for Node<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{}> at byte {}", self.name(), self.position())
     }
 }
 
-/// Reads the whole document into a [`Node`] tree (less the data rows).
+impl<'a> Node<'a> {
+    fn el(&self) -> &'a Element {
+        &self.doc.elements[self.id as usize]
+    }
+
+    pub fn name(&self) -> &'a str {
+        let (s, e) = self.el().name;
+        &self.doc.strings[s as usize..e as usize]
+    }
+
+    /// The [`name_hash`] of this element's name.
+    pub fn hash(&self) -> u32 {
+        self.el().hash
+    }
+
+    /// Whether this element is named `name`, whose [`name_hash`] is `hash`.
+    pub fn is(&self, name: &str, hash: u32) -> bool {
+        self.el().hash == hash && self.name() == name
+    }
+
+    /// Byte offset of the element's start tag in the XML.
+    pub fn position(&self) -> u64 {
+        self.el().position
+    }
+
+    pub fn attr(&self, key: &str) -> Option<&'a str> {
+        let (a, b) = self.el().attrs;
+        self.doc.attrs[a as usize..b as usize]
+            .iter()
+            .find(|&&(ks, ke, _, _)| &self.doc.strings[ks as usize..ke as usize] == key)
+            .map(|&(_, _, s, e)| &self.doc.strings[s as usize..e as usize])
+    }
+
+    /// Text content, trimmed.
+    pub fn text(&self) -> &'a str {
+        let (s, e) = self.el().text;
+        self.doc.strings[s as usize..e as usize].trim()
+    }
+
+    #[cfg(test)]
+    pub fn child_count(&self) -> usize {
+        self.el().child_count as usize
+    }
+
+    pub fn children(&self) -> Children<'a> {
+        Children {
+            doc: self.doc,
+            next: self.el().first_child,
+        }
+    }
+
+    pub fn children_named(&self, name: &'a str) -> impl Iterator<Item = Node<'a>> + 'a {
+        self.children().filter(move |c| c.name() == name)
+    }
+
+    #[cfg(test)]
+    pub fn child(&self, name: &str) -> Option<Node<'a>> {
+        self.children().find(|c| c.name() == name)
+    }
+
+    /// For `<databranch>`: what the scanner found.
+    pub fn rows(&self) -> Option<&'a BranchRows> {
+        self.el().rows.as_deref()
+    }
+}
+
+/// Iterator over an element's children, in document order.
+pub(crate) struct Children<'a> {
+    doc: &'a Doc,
+    next: u32,
+}
+
+impl<'a> Iterator for Children<'a> {
+    type Item = Node<'a>;
+    fn next(&mut self) -> Option<Node<'a>> {
+        if self.next == NONE {
+            return None;
+        }
+        let id = self.next;
+        self.next = self.doc.elements[id as usize].next_sibling;
+        Some(Node { doc: self.doc, id })
+    }
+}
+
+impl Doc {
+    /// The root element (the document has one once [`read_tree`] succeeded).
+    pub fn root(&self) -> Node<'_> {
+        Node { doc: self, id: 0 }
+    }
+
+    fn add(
+        &mut self,
+        e: &BytesStart<'_>,
+        position: u64,
+        parent: Option<u32>,
+    ) -> Result<u32, OrkError> {
+        let qname = e.name();
+        let name: &str = qname.as_ref();
+        let a0 = self.attrs.len() as u32;
+        for attr in e.attributes() {
+            let attr = attr.map_err(|err| OrkError::Xml {
+                position,
+                reason: format!("bad attribute in <{name}>: {err}"),
+            })?;
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| OrkError::Xml {
+                    position,
+                    reason: format!("bad attribute value in <{name}>: {err}"),
+                })?;
+            let key: &str = attr.key.as_ref();
+            let ks = self.strings.len() as u32;
+            self.strings.push_str(key);
+            let vs = self.strings.len() as u32;
+            self.strings.push_str(&value);
+            self.attrs.push((ks, vs, vs, self.strings.len() as u32));
+        }
+        let id = self.elements.len() as u32;
+        let ns = self.strings.len() as u32;
+        self.strings.push_str(name);
+        let end = self.strings.len() as u32;
+        self.elements.push(Element {
+            name: (ns, end),
+            hash: name_hash(name),
+            position,
+            text: (end, end),
+            attrs: (a0, self.attrs.len() as u32),
+            first_child: NONE,
+            last_child: NONE,
+            next_sibling: NONE,
+            child_count: 0,
+            rows: None,
+        });
+        if let Some(p) = parent {
+            let parent = &mut self.elements[p as usize];
+            let prev = parent.last_child;
+            parent.last_child = id;
+            parent.child_count += 1;
+            if prev == NONE {
+                parent.first_child = id;
+            } else {
+                self.elements[prev as usize].next_sibling = id;
+            }
+        }
+        Ok(id)
+    }
+
+    /// Appends text to an element, keeping each element's text contiguous.
+    fn push_text(&mut self, id: u32, text: &str) {
+        let (s, e) = self.elements[id as usize].text;
+        if s == e {
+            let start = self.strings.len() as u32;
+            self.strings.push_str(text);
+            self.elements[id as usize].text = (start, self.strings.len() as u32);
+        } else if self.text_owner == id && e as usize == self.strings.len() {
+            self.strings.push_str(text);
+            self.elements[id as usize].text.1 = self.strings.len() as u32;
+        } else {
+            // Mixed content interleaved with other text: move this element's text to the end.
+            let old = self.strings[s as usize..e as usize].to_string();
+            let start = self.strings.len() as u32;
+            self.strings.push_str(&old);
+            self.strings.push_str(text);
+            self.elements[id as usize].text = (start, self.strings.len() as u32);
+        }
+        self.text_owner = id;
+    }
+
+    fn root_name(&self, id: u32) -> String {
+        Node { doc: self, id }.name().to_string()
+    }
+
+    fn text_is_empty(&self, id: u32) -> bool {
+        let (s, e) = self.elements[id as usize].text;
+        s == e
+    }
+}
+
+const BRANCH_HASH: u32 = name_hash("databranch");
+const SUBS_HASH: u32 = name_hash("subcomponents");
+
+/// Reads the whole document into a [`Doc`] (less the data rows).
 pub(crate) fn read_tree(
     src: &mut dyn BufRead,
     limits: &Limits,
@@ -298,7 +275,7 @@ pub(crate) fn read_tree(
     container: &'static str,
     meter: &Meter,
     warnings: &mut Vec<Warning>,
-) -> Result<Node, OrkError> {
+) -> Result<Doc, OrkError> {
     let mut reader = Reader::from_reader(src);
     {
         let config = reader.config_mut();
@@ -306,10 +283,15 @@ pub(crate) fn read_tree(
         config.expand_empty_elements = false;
         config.trim_text(false);
     }
+    let mut doc = Doc {
+        elements: Vec::with_capacity(256),
+        attrs: Vec::with_capacity(256),
+        strings: String::with_capacity(8192),
+        text_owner: NONE,
+    };
     let mut buf = Vec::with_capacity(4096);
-    let mut stack: Vec<Node> = Vec::with_capacity(32);
-    let mut root: Option<Node> = None;
-    let mut elements = 0usize;
+    let mut stack: Vec<u32> = Vec::with_capacity(32);
+    let mut done = false;
     let mut components = 0usize;
 
     loop {
@@ -319,8 +301,9 @@ pub(crate) fn read_tree(
             Ok(ev) => ev,
             // quick-xml reports end of input inside a tag as a syntax error.
             Err(quick_xml::Error::Syntax(_)) if !stack.is_empty() && at_eof(&mut reader) => {
+                let top = stack.last().copied().unwrap_or(0);
                 return Err(OrkError::Truncated {
-                    element: stack.last().map(|n| n.name.to_string()).unwrap_or_default(),
+                    element: doc.root_name(top),
                 });
             }
             Err(e) => return Err(xml_error(e, reader.error_position(), container, meter)),
@@ -328,7 +311,7 @@ pub(crate) fn read_tree(
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
-                if root.is_some() {
+                if done {
                     return Err(OrkError::Xml {
                         position,
                         reason: "content after the root element".into(),
@@ -341,15 +324,17 @@ pub(crate) fn read_tree(
                         position,
                     });
                 }
-                elements += 1;
-                if elements > limits.max_elements {
+                if doc.elements.len() >= limits.max_elements {
                     return Err(OrkError::TooManyElements {
                         limit: limits.max_elements,
                     });
                 }
-                let node = start_node(e, position)?;
-                if stack.last().is_some_and(|p| p.name == "subcomponents")
-                    && ComponentKind::from_tag(&node.name).is_some()
+                let parent = stack.last().copied();
+                let id = doc.add(e, position, parent)?;
+                let node = Node { doc: &doc, id };
+                let is_branch = node.is("databranch", BRANCH_HASH);
+                if parent.is_some_and(|p| Node { doc: &doc, id: p }.is("subcomponents", SUBS_HASH))
+                    && ComponentKind::from_tag(node.name()).is_some()
                 {
                     components += 1;
                     if components > limits.max_components {
@@ -359,48 +344,51 @@ pub(crate) fn read_tree(
                     }
                 }
                 if is_empty {
-                    attach(&mut stack, &mut root, node);
-                } else if node.name == "databranch" {
-                    let mut node = node;
+                    done = parent.is_none();
+                } else if is_branch {
                     scan_branch(
                         &mut reader,
-                        &mut node,
+                        &mut doc,
+                        id,
                         datapoint_rows,
                         limits,
-                        &mut elements,
                         container,
                         meter,
                         warnings,
                     )?;
-                    attach(&mut stack, &mut root, node);
                 } else {
-                    stack.push(node);
+                    stack.push(id);
                 }
             }
             Event::End(ref e) => {
-                let name = e.name();
-                let name: &str = name.as_ref();
-                let Some(node) = stack.pop() else {
+                let qname = e.name();
+                let name: &str = qname.as_ref();
+                let Some(id) = stack.pop() else {
                     return Err(OrkError::Xml {
                         position,
                         reason: format!("unexpected </{name}>"),
                     });
                 };
-                if node.name != name {
+                let open = Node { doc: &doc, id }.name();
+                if open != name {
                     return Err(OrkError::Xml {
                         position,
-                        reason: format!("</{name}> closes <{}>", node.name),
+                        reason: format!("</{name}> closes <{open}>"),
                     });
                 }
-                attach(&mut stack, &mut root, node);
+                done = stack.is_empty();
             }
             Event::Text(t) => {
-                if let Some(top) = stack.last_mut() {
-                    let content = t.xml10_content();
-                    if !(top.text.is_empty() && content.trim().is_empty()) {
-                        top.text.push_str(&content);
+                if let Some(&top) = stack.last() {
+                    let raw: &str = t.as_ref();
+                    if !(doc.text_is_empty(top) && is_blank(raw)) {
+                        if raw.contains('\r') {
+                            doc.push_text(top, &t.xml10_content());
+                        } else {
+                            doc.push_text(top, raw);
+                        }
                     }
-                } else if !t.xml10_content().trim().is_empty() {
+                } else if !is_blank(t.as_ref()) {
                     return Err(OrkError::Xml {
                         position,
                         reason: "text outside the root element".into(),
@@ -408,8 +396,8 @@ pub(crate) fn read_tree(
                 }
             }
             Event::CData(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.into_inner());
+                if let Some(&top) = stack.last() {
+                    doc.push_text(top, &t.into_inner());
                 }
             }
             Event::GeneralRef(r) => {
@@ -424,15 +412,16 @@ pub(crate) fn read_tree(
                         position,
                     });
                 };
-                if let Some(top) = stack.last_mut() {
-                    top.text.push(ch);
+                if let Some(&top) = stack.last() {
+                    let mut tmp = [0u8; 4];
+                    doc.push_text(top, ch.encode_utf8(&mut tmp));
                 }
             }
             Event::DocType(_) => return Err(OrkError::Doctype { position }),
             Event::Eof => {
-                if let Some(top) = stack.last() {
+                if let Some(&top) = stack.last() {
                     return Err(OrkError::Truncated {
-                        element: top.name.to_string(),
+                        element: doc.root_name(top),
                     });
                 }
                 break;
@@ -440,10 +429,17 @@ pub(crate) fn read_tree(
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
     }
-    root.ok_or_else(|| OrkError::Xml {
-        position: reader.buffer_position(),
-        reason: "no root element".into(),
-    })
+    if doc.elements.is_empty() {
+        return Err(OrkError::Xml {
+            position: reader.buffer_position(),
+            reason: "no root element".into(),
+        });
+    }
+    Ok(doc)
+}
+
+fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_whitespace())
 }
 
 /// Whether the stream has no more bytes.
@@ -460,38 +456,6 @@ fn predefined_entity(name: &str) -> Option<char> {
         "quot" => '"',
         _ => return None,
     })
-}
-
-fn attach(stack: &mut [Node], root: &mut Option<Node>, node: Node) {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None => *root = Some(node),
-    }
-}
-
-fn start_node(e: &BytesStart<'_>, position: u64) -> Result<Node, OrkError> {
-    let qname = e.name();
-    let name: &str = qname.as_ref();
-    let mut node = Node {
-        name: intern(name),
-        position,
-        ..Node::default()
-    };
-    for attr in e.attributes() {
-        let attr = attr.map_err(|err| OrkError::Xml {
-            position,
-            reason: format!("bad attribute in <{name}>: {err}"),
-        })?;
-        let value = attr
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|err| OrkError::Xml {
-                position,
-                reason: format!("bad attribute value in <{name}>: {err}"),
-            })?;
-        node.attrs
-            .push((attr.key.as_ref().to_string(), value.into_owned()));
-    }
-    Ok(node)
 }
 
 fn xml_error(
@@ -545,10 +509,10 @@ fn classify(tag: &[u8]) -> Tag {
 #[allow(clippy::too_many_arguments)]
 fn scan_branch<R: BufRead>(
     reader: &mut Reader<R>,
-    node: &mut Node,
+    doc: &mut Doc,
+    branch: u32,
     want_rows: usize,
     limits: &Limits,
-    elements: &mut usize,
     container: &'static str,
     meter: &Meter,
     warnings: &mut Vec<Warning>,
@@ -599,14 +563,13 @@ fn scan_branch<R: BufRead>(
                                 }
                             }
                             Tag::Event => {
-                                *elements += 1;
-                                if *elements > limits.max_elements {
+                                if doc.elements.len() >= limits.max_elements {
                                     return Err(OrkError::TooManyElements {
                                         limit: limits.max_elements,
                                     });
                                 }
                                 let position = offset + i as u64 - tag.len() as u64;
-                                node.children.push(raw_element(&tag, position)?);
+                                raw_element(doc, branch, &tag, position)?;
                             }
                             Tag::BranchClose => {
                                 done = true;
@@ -676,11 +639,11 @@ fn scan_branch<R: BufRead>(
     }
     if bad_rows > 0 {
         warnings.push(Warning {
-            position: node.position,
+            position: doc.elements[branch as usize].position,
             message: format!("{bad_rows} datapoint row(s) with non-numeric values were left out"),
         });
     }
-    node.rows = Some(Box::new(rows));
+    doc.elements[branch as usize].rows = Some(Box::new(rows));
     Ok(())
 }
 
@@ -693,8 +656,8 @@ fn parse_row(text: &[u8]) -> Option<Vec<f64>> {
         .collect()
 }
 
-/// Turns a raw `<event …/>` tag into a node (attributes only).
-fn raw_element(tag: &[u8], position: u64) -> Result<Node, OrkError> {
+/// Adds a raw `<event …/>` tag to the branch as a child element (attributes only).
+fn raw_element(doc: &mut Doc, branch: u32, tag: &[u8], position: u64) -> Result<(), OrkError> {
     let bad = |reason: String| OrkError::Xml { position, reason };
     let text = std::str::from_utf8(tag).map_err(|e| bad(format!("invalid UTF-8 in a tag: {e}")))?;
     let inner = text
@@ -706,7 +669,8 @@ fn raw_element(tag: &[u8], position: u64) -> Result<Node, OrkError> {
         .find(|c: char| c.is_ascii_whitespace())
         .unwrap_or(inner.len());
     let start = BytesStart::from_content(inner, name_len);
-    start_node(&start, position)
+    doc.add(&start, position, Some(branch))?;
+    Ok(())
 }
 
 /// Counts `<datapoint>` rows in a raw XML byte slice; used by tests and tools to cross-check.
@@ -718,7 +682,7 @@ pub fn count_datapoints(xml: &[u8]) -> usize {
 mod tests {
     use super::*;
 
-    fn tree(xml: &str, rows: usize) -> Result<Node, OrkError> {
+    fn tree(xml: &str, rows: usize) -> Result<Doc, OrkError> {
         let meter = Meter {
             limit: u64::MAX,
             max_run: u64::MAX,
@@ -736,26 +700,38 @@ mod tests {
     }
 
     #[test]
+    fn name_hash_is_a_fingerprint() {
+        assert_eq!(name_hash(""), 0);
+        assert_eq!(
+            name_hash("ab"),
+            (2 << 24) ^ (u32::from(b'a') << 16) ^ (u32::from(b'b') << 8) ^ u32::from(b'b')
+        );
+        assert_ne!(name_hash("length"), name_hash("radius"));
+    }
+
+    #[test]
     fn databranch_is_scanned() {
         let xml = r#"<r><databranch name="B" types="A,B"><event time="1" type="launch"/>
             <datapoint>1,2</datapoint><datapoint>3,NaN</datapoint><datapoint>5,6</datapoint>
             </databranch><after x="1"/></r>"#;
-        let root = tree(xml, 2).unwrap();
+        let doc = tree(xml, 2).unwrap();
+        let root = doc.root();
         let b = root.child("databranch").unwrap();
-        let rows = b.rows.as_ref().unwrap();
+        let rows = b.rows().unwrap();
         assert_eq!(rows.count, 3);
         assert_eq!(rows.first.len(), 2);
         assert_eq!(rows.first[0], vec![1.0, 2.0]);
         assert!(rows.first[1][1].is_nan());
-        assert_eq!(b.children.len(), 1);
-        assert_eq!(b.children[0].attr("type"), Some("launch"));
+        assert_eq!(b.child_count(), 1);
+        assert_eq!(b.child("event").unwrap().attr("type"), Some("launch"));
         assert_eq!(root.child("after").unwrap().attr("x"), Some("1"));
     }
 
     #[test]
     fn entities_and_text() {
-        let root = tree("<r><n>A &amp; B &#65;</n></r>", 0).unwrap();
-        assert_eq!(root.child("n").unwrap().text(), "A & B A");
+        let doc = tree("<r><n>A &amp; B &#65;</n><m>x<i/>y</m></r>", 0).unwrap();
+        assert_eq!(doc.root().child("n").unwrap().text(), "A & B A");
+        assert_eq!(doc.root().child("m").unwrap().text(), "xy");
         let err = tree("<r><n>&bomb;</n></r>", 0).unwrap_err();
         assert_eq!(err.code(), "unknown_entity");
         let err = tree("<!DOCTYPE r><r/>", 0).unwrap_err();
