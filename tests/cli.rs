@@ -101,3 +101,56 @@ fn missing_file_is_reported() {
     assert_eq!(code, 1);
     assert!(err.contains("/nonexistent/x.ork"), "{err}");
 }
+
+#[test]
+fn process_without_a_database_writes_cypher_and_json() {
+    let dir = std::env::temp_dir().join(format!("ork-process-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_ork"))
+        .args([
+            "process",
+            &td("all-components.ork"),
+            &td("bad-empty.ork"),
+            "-o",
+        ])
+        .arg(&dir)
+        .env_remove("NEO4J_URI")
+        .output()
+        .expect("run ork");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the empty file counts as failed"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad-empty.ork: empty input"), "{stderr}");
+
+    let cypher = std::fs::read_to_string(dir.join("all-components.cypher")).unwrap();
+    assert!(cypher.contains("MERGE (d:Design {design_id: '"));
+    assert!(cypher.contains("All components"));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("all-components.graph.json")).unwrap(),
+    )
+    .unwrap();
+    let nodes = json["nodes"].as_array().expect("nodes");
+    let components = nodes
+        .iter()
+        .filter(|n| {
+            n["labels"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|x| x == "Component"))
+        })
+        .count();
+    assert_eq!(components, 29);
+    // The invalid file still gets a Design node, with its status and reason.
+    let bad: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("bad-empty.graph.json")).unwrap())
+            .unwrap();
+    let design = &bad["nodes"].as_array().unwrap()[0];
+    assert_eq!(design["properties"]["status"], "invalid");
+    assert!(design["properties"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("empty input"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: what a new machine needs, then every check CI runs.
+# The project's test command: installs and starts what the tests need (local stand-ins from
+# infra/local/), then runs every check CI runs.
 # Usage: bash infra/local/test.sh   (from anywhere; CI runs it through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +14,21 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --all-targets --locked -- -D warnings
+
+# Local stand-ins, stopped again however the run ends.
+started=()
+cleanup() {
+  for svc in "${started[@]}"; do bash "infra/local/$svc.sh" stop || true; done
+}
+trap cleanup EXIT
+
+echo "== graph database (ArcadeDB, Bolt on 127.0.0.1)"
+if bash infra/local/graphdb.sh start; then
+  started+=(graphdb)
+  eval "$(bash infra/local/graphdb.sh env)"
+else
+  echo "WARNING: the local graph database could not be started; the live graph tests will skip"
+fi
 
 echo "== cargo test"
 cargo test --all-targets --locked

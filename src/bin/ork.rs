@@ -1,13 +1,15 @@
 //! `ork`: the command-line front end. Glue only; the work is in the library.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use ork_processor::graph::{self, GraphSink};
 use ork_processor::model::Design;
 use ork_processor::ork::{self, ParseOptions, Warning};
+use ork_processor::pipeline;
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -31,6 +33,19 @@ enum Command {
         #[arg(long, default_value_t = 0, value_name = "N")]
         rows: usize,
     },
+    /// Build each design's graph. With NEO4J_URI set, load it into that database; otherwise
+    /// write `<name>.cypher` and `<name>.graph.json` into the output directory.
+    Process {
+        /// .ork files (zip, gzip or plain XML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where the .cypher and .graph.json files go (without NEO4J_URI).
+        #[arg(short, long, value_name = "DIR", default_value = "out")]
+        output: PathBuf,
+        /// The bucket name recorded for local files (the key is the path as given).
+        #[arg(long, default_value = "local")]
+        bucket: String,
+    },
 }
 
 /// What `ork inspect --json` prints per file: the design, plus where it came from.
@@ -47,7 +62,124 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect { files, json, rows } => inspect(&files, json, rows),
+        Command::Process {
+            files,
+            output,
+            bucket,
+        } => match process(&files, &output, &bucket) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("ork: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
+}
+
+/// `ork process`: parse each file and write its graph (database or files).
+fn process(files: &[PathBuf], output: &Path, bucket: &str) -> anyhow::Result<ExitCode> {
+    let options = ParseOptions::default();
+    let config = graph::GraphConfig::from_env().context("reading NEO4J_* settings")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let sink = match config {
+        Some(config) => {
+            let sink = runtime
+                .block_on(graph::Neo4jSink::connect(config))
+                .context("connecting to the graph database")?;
+            runtime
+                .block_on(sink.ensure_schema())
+                .context("creating constraints and indexes")?;
+            Some(sink)
+        }
+        None => {
+            std::fs::create_dir_all(output)
+                .with_context(|| format!("creating {}", output.display()))?;
+            None
+        }
+    };
+    let mut failed = 0usize;
+    for file in files {
+        let label = file.display().to_string();
+        let bytes = match read_limited(file, &options) {
+            Ok(b) => b,
+            Err(e) => {
+                failed += 1;
+                eprintln!("ork: {label}: {e:#}");
+                continue;
+            }
+        };
+        let analysis = pipeline::analyse(bucket, &label, &bytes, &options);
+        if let Err(e) = &analysis.parsed {
+            failed += 1;
+            eprintln!(
+                "ork: {label}: {e} [{}] (recorded as an invalid design)",
+                e.code()
+            );
+        }
+        match &sink {
+            Some(sink) => {
+                let outcome = runtime
+                    .block_on(pipeline::load(sink, &analysis))
+                    .with_context(|| format!("{label}: loading the graph"))?;
+                match outcome {
+                    graph::LoadOutcome::Unchanged => println!("{label}: unchanged, skipped"),
+                    graph::LoadOutcome::Written(stats) => println!(
+                        "{label}: design {} written ({} round trips)",
+                        analysis.source.design_id(),
+                        stats.round_trips
+                    ),
+                }
+            }
+            None => {
+                let plan = analysis.plan();
+                let stem = output_stem(file);
+                let cypher = output.join(format!("{stem}.cypher"));
+                let json = output.join(format!("{stem}.graph.json"));
+                std::fs::write(&cypher, graph::to_cypher_script(&plan))
+                    .with_context(|| format!("writing {}", cypher.display()))?;
+                let text = serde_json::to_string_pretty(&graph::to_json(&plan))?;
+                std::fs::write(&json, text)
+                    .with_context(|| format!("writing {}", json.display()))?;
+                println!("{label}: {} and {}", cypher.display(), json.display());
+            }
+        }
+    }
+    Ok(if failed > 0 {
+        eprintln!("ork: {failed} of {} file(s) failed", files.len());
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads a file, refusing it before reading when it is over the input limit.
+fn read_limited(path: &Path, options: &ParseOptions) -> anyhow::Result<Vec<u8>> {
+    let size = std::fs::metadata(path)?.len();
+    let limit = options.limits.max_input_bytes;
+    if size > limit {
+        anyhow::bail!("{size} bytes, over the limit of {limit} bytes");
+    }
+    Ok(std::fs::read(path)?)
+}
+
+/// A file name for a design's outputs: the input's stem, made safe for any file system.
+fn output_stem(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "design".into());
+    stem.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_. ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn inspect(files: &[PathBuf], json: bool, rows: usize) -> ExitCode {

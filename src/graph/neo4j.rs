@@ -1,0 +1,466 @@
+//! The live sink: Neo4j (Aura in production) or any Bolt 4.4 server, through `neo4rs`.
+//!
+//! neo4rs 0.9.0-rc.11 is pinned because it is the first release that offers Bolt 4.4 (with
+//! 4.3, 4.1 and 4.0) in the handshake; 0.8.0 offers only 4.1 and 4.0, which Neo4j 5 and Aura
+//! refuse. The scheme of `NEO4J_URI` picks TLS: `neo4j+s://` and `bolt+s://` verify the
+//! server's certificate, `+ssc` accepts self-signed ones, plain `neo4j://`/`bolt://` do not
+//! encrypt (local servers only).
+//!
+//! Every design write is one explicit transaction (BEGIN, the plan's statements, COMMIT). A
+//! failure anywhere rolls it back, so the previous version of the design stays as it was.
+//! Conflicts with concurrent writers (Neo4j transient errors, ArcadeDB's optimistic
+//! concurrency errors) and dropped connections are retried, the whole transaction each time,
+//! with jittered exponential back-off.
+
+use super::plan::{delete_statements, fingerprint_statement, schema_statements, Fingerprint};
+use super::plan::{GraphPlan, Statement};
+use super::sink::{GraphError, GraphSink, WriteStats};
+use super::value::Value;
+use neo4rs::{BoltList, BoltMap, BoltType, ConfigBuilder, Graph, Query};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+/// Connection settings. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GraphConfig {
+    /// `neo4j+s://xxxx.databases.neo4j.io`, `bolt://127.0.0.1:7687`, …
+    pub uri: String,
+    pub user: String,
+    pub password: String,
+    /// Defaults to `neo4j`.
+    pub database: String,
+    /// Connections in the pool.
+    pub max_connections: usize,
+    /// Attempts per transaction when a retryable error occurs (at least 1).
+    pub max_attempts: u32,
+}
+
+impl fmt::Debug for GraphConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphConfig")
+            .field("uri", &self.uri)
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .field("database", &self.database)
+            .field("max_connections", &self.max_connections)
+            .field("max_attempts", &self.max_attempts)
+            .finish()
+    }
+}
+
+impl GraphConfig {
+    pub fn new(uri: &str, user: &str, password: &str) -> Self {
+        Self {
+            uri: uri.to_owned(),
+            user: user.to_owned(),
+            password: password.to_owned(),
+            database: "neo4j".to_owned(),
+            max_connections: 8,
+            max_attempts: 20,
+        }
+    }
+
+    /// From `NEO4J_URI`, `NEO4J_USER` (default `neo4j`), `NEO4J_PASSWORD` and
+    /// `NEO4J_DATABASE` (default `neo4j`). `Ok(None)` when `NEO4J_URI` is unset or empty.
+    pub fn from_env() -> Result<Option<Self>, GraphError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// As [`GraphConfig::from_env`], reading variables through `get`.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, GraphError> {
+        let Some(uri) = get("NEO4J_URI").filter(|u| !u.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let password = get("NEO4J_PASSWORD").ok_or_else(|| {
+            GraphError::Config("NEO4J_URI is set but NEO4J_PASSWORD is not".into())
+        })?;
+        let user = get("NEO4J_USER").filter(|u| !u.is_empty());
+        let mut c = Self::new(uri.trim(), user.as_deref().unwrap_or("neo4j"), &password);
+        if let Some(db) = get("NEO4J_DATABASE").filter(|d| !d.trim().is_empty()) {
+            c.database = db.trim().to_owned();
+        }
+        Ok(Some(c))
+    }
+}
+
+/// Sink writing to a live server. Cheap to clone? No: share it by reference or `Arc`.
+pub struct Neo4jSink {
+    graph: Graph,
+    config: GraphConfig,
+    round_trips: AtomicU64,
+    /// One lock per design being written: writers of the same design in this process take
+    /// turns instead of conflicting on the server (across processes, the server decides).
+    design_locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
+}
+
+impl fmt::Debug for Neo4jSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Neo4jSink")
+            .field("config", &self.config)
+            .field("round_trips", &self.round_trips())
+            .finish()
+    }
+}
+
+fn to_bolt(v: &Value) -> BoltType {
+    match v {
+        Value::Bool(b) => BoltType::from(*b),
+        Value::Int(i) => BoltType::from(*i),
+        Value::Float(f) => BoltType::from(*f),
+        Value::Str(s) => BoltType::from(s.as_str()),
+        Value::List(items) => BoltType::List(BoltList::from(
+            items.iter().map(to_bolt).collect::<Vec<_>>(),
+        )),
+        Value::Map(m) => {
+            let mut out = BoltMap::with_capacity(m.len());
+            for (k, v) in m {
+                out.put(k.as_str().into(), to_bolt(v));
+            }
+            BoltType::Map(out)
+        }
+    }
+}
+
+fn to_query(st: &Statement) -> Query {
+    st.params
+        .iter()
+        .fold(neo4rs::query(&st.cypher), |q, (k, v)| {
+            q.param(k, to_bolt(v))
+        })
+}
+
+impl Neo4jSink {
+    /// Connects and checks the server answers (`RETURN 1`), so that bad settings fail here.
+    pub async fn connect(config: GraphConfig) -> Result<Self, GraphError> {
+        let built = ConfigBuilder::default()
+            .uri(config.uri.as_str())
+            .user(config.user.as_str())
+            .password(config.password.as_str())
+            .db(config.database.as_str())
+            .max_connections(config.max_connections.max(1))
+            .connection_timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|e| GraphError::Config(redact(&e.to_string(), &config.password)))?;
+        let graph = Graph::connect(built).map_err(|e| map_err(&config, e))?;
+        let sink = Self {
+            graph,
+            config,
+            round_trips: AtomicU64::new(0),
+            design_locks: Mutex::new(HashMap::new()),
+        };
+        sink.query_rows(&Statement::new("RETURN 1 AS one"), &["one"])
+            .await?;
+        Ok(sink)
+    }
+
+    pub fn config(&self) -> &GraphConfig {
+        &self.config
+    }
+
+    /// Round trips to the server so far (each statement, BEGIN, COMMIT and ROLLBACK is one).
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
+    }
+
+    /// The in-process lock of one design (created on demand, dropped when unused).
+    fn design_lock(&self, design_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .design_locks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(lock) = locks.get(design_id).and_then(Weak::upgrade) {
+            return lock;
+        }
+        if locks.len() >= 1024 {
+            locks.retain(|_, w| w.strong_count() > 0);
+        }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        locks.insert(design_id.to_owned(), Arc::downgrade(&lock));
+        lock
+    }
+
+    fn trip(&self) {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs `statements` in one transaction, retrying it whole on retryable errors.
+    async fn transaction(&self, statements: &[Statement]) -> Result<WriteStats, GraphError> {
+        let attempts = self.config.max_attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_transaction(statements).await {
+                Ok(round_trips) => {
+                    return Ok(WriteStats {
+                        round_trips,
+                        attempts: attempt,
+                    })
+                }
+                Err(e) if e.is_retryable() && attempt < attempts => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(e) if e.is_retryable() => {
+                    return Err(GraphError::RetriesExhausted {
+                        attempts: attempt,
+                        last: Box::new(e),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn try_transaction(&self, statements: &[Statement]) -> Result<u64, GraphError> {
+        let before = self.round_trips();
+        self.trip();
+        let mut txn = self
+            .graph
+            .start_txn()
+            .await
+            .map_err(|e| map_err(&self.config, e))?;
+        for st in statements {
+            self.trip();
+            if let Err(e) = txn.run(to_query(st)).await {
+                // Best effort: the server also rolls back when the connection drops.
+                self.trip();
+                let _ = txn.rollback().await;
+                return Err(map_err(&self.config, e));
+            }
+        }
+        self.trip();
+        txn.commit().await.map_err(|e| map_err(&self.config, e))?;
+        Ok(self.round_trips() - before)
+    }
+
+    /// Runs a read query and returns the named columns of every row (missing or null
+    /// values as `None`). Strings, numbers and booleans come back as JSON values.
+    pub async fn query_rows(
+        &self,
+        st: &Statement,
+        columns: &[&str],
+    ) -> Result<Vec<Vec<Option<serde_json::Value>>>, GraphError> {
+        self.trip();
+        let mut stream = self
+            .graph
+            .execute(to_query(st))
+            .await
+            .map_err(|e| map_err(&self.config, e))?;
+        let mut out = Vec::new();
+        loop {
+            match stream.next().await {
+                Ok(Some(row)) => out.push(
+                    columns
+                        .iter()
+                        .map(|c| {
+                            row.get::<serde_json::Value>(c)
+                                .ok()
+                                .filter(|v| !v.is_null())
+                        })
+                        .collect(),
+                ),
+                Ok(None) => break,
+                Err(e) => return Err(map_err(&self.config, e)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs statements in one write transaction (with retries), e.g. a script's statements.
+    pub async fn run_in_transaction(
+        &self,
+        statements: &[Statement],
+    ) -> Result<WriteStats, GraphError> {
+        self.transaction(statements).await
+    }
+}
+
+/// 20 ms, 40 ms, … capped at 640 ms, plus up to 100% jitter (from the clock's nanoseconds).
+fn backoff(attempt: u32) -> Duration {
+    let base = 10u64 << attempt.min(6);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or(0);
+    Duration::from_millis(base + nanos % (base + 1))
+}
+
+/// Removes the password from a message, whatever produced it.
+fn redact(message: &str, password: &str) -> String {
+    if password.is_empty() {
+        message.to_owned()
+    } else {
+        message.replace(password, "<redacted>")
+    }
+}
+
+fn map_err(config: &GraphConfig, e: neo4rs::Error) -> GraphError {
+    let r = |s: &str| redact(s, &config.password);
+    match e {
+        neo4rs::Error::Neo4j(n) => {
+            if n.code().contains("Security.Unauthorized")
+                || n.code().contains("Security.AuthenticationRateLimit")
+            {
+                GraphError::Auth {
+                    uri: config.uri.clone(),
+                    user: config.user.clone(),
+                }
+            } else {
+                GraphError::Database {
+                    code: r(n.code()),
+                    message: r(n.message()),
+                }
+            }
+        }
+        neo4rs::Error::AuthenticationError(_) => GraphError::Auth {
+            uri: config.uri.clone(),
+            user: config.user.clone(),
+        },
+        neo4rs::Error::IOError { .. }
+        | neo4rs::Error::ConnectionError
+        | neo4rs::Error::ConnectionTimedOut
+        | neo4rs::Error::ServerUnavailableError(_)
+        | neo4rs::Error::RequestIgnoredError
+        | neo4rs::Error::IncompleteBoltExchange => GraphError::Unavailable {
+            uri: config.uri.clone(),
+            reason: r(&e.to_string()),
+        },
+        neo4rs::Error::UrlParseError(_)
+        | neo4rs::Error::UnsupportedScheme(_)
+        | neo4rs::Error::InvalidDnsName(_)
+        | neo4rs::Error::InvalidConfig
+        | neo4rs::Error::UnsupportedVersion(..)
+        | neo4rs::Error::ProtocolMismatch(_) => GraphError::Config(r(&e.to_string())),
+        other => GraphError::Database {
+            code: "client".into(),
+            message: r(&other.to_string()),
+        },
+    }
+}
+
+impl GraphSink for Neo4jSink {
+    async fn ensure_schema(&self) -> Result<(), GraphError> {
+        // Schema changes cannot share a transaction with each other on every server; run
+        // each on its own (they are idempotent).
+        for st in schema_statements() {
+            self.transaction(std::slice::from_ref(&st)).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_design(&self, plan: &GraphPlan) -> Result<WriteStats, GraphError> {
+        let lock = self.design_lock(&plan.design_id);
+        let _turn = lock.lock().await;
+        self.transaction(&plan.statements).await
+    }
+
+    async fn delete_design(&self, design_id: &str) -> Result<bool, GraphError> {
+        let lock = self.design_lock(design_id);
+        let _turn = lock.lock().await;
+        let existed = self.existing_fingerprint(design_id).await?.is_some();
+        self.transaction(&delete_statements(design_id)).await?;
+        Ok(existed)
+    }
+
+    async fn existing_fingerprint(
+        &self,
+        design_id: &str,
+    ) -> Result<Option<Fingerprint>, GraphError> {
+        let rows = self
+            .query_rows(
+                &fingerprint_statement(design_id),
+                &["sha256", "processor_version"],
+            )
+            .await?;
+        let text = |v: &Option<serde_json::Value>| {
+            v.as_ref()
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Ok(rows.first().map(|r| Fingerprint {
+            sha256: r.first().map(text).unwrap_or_default(),
+            processor_version: r.get(1).map(text).unwrap_or_default(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn debug_redacts_the_password() {
+        let c = GraphConfig::new("neo4j+s://x.databases.neo4j.io", "neo4j", "s3cr3t-pass");
+        let d = format!("{c:?}");
+        assert!(!d.contains("s3cr3t-pass"), "{d}");
+        assert!(d.contains("<redacted>"));
+    }
+
+    #[test]
+    fn config_from_environment() {
+        let env = |pairs: &[(&str, &str)]| {
+            let m: HashMap<String, String> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            GraphConfig::from_lookup(move |k| m.get(k).cloned())
+        };
+        assert!(env(&[]).unwrap().is_none());
+        assert!(matches!(
+            env(&[("NEO4J_URI", "bolt://h")]),
+            Err(GraphError::Config(_))
+        ));
+        let c = env(&[("NEO4J_URI", "bolt://h:7687"), ("NEO4J_PASSWORD", "pw")])
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.user.as_str(), c.database.as_str()), ("neo4j", "neo4j"));
+        let c = env(&[
+            ("NEO4J_URI", "neo4j+s://h"),
+            ("NEO4J_USER", "root"),
+            ("NEO4J_PASSWORD", "pw"),
+            ("NEO4J_DATABASE", "designs"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (c.uri.as_str(), c.user.as_str(), c.database.as_str()),
+            ("neo4j+s://h", "root", "designs")
+        );
+    }
+
+    #[test]
+    fn errors_never_carry_the_password() {
+        let c = GraphConfig::new("bolt://h", "u", "hunter22");
+        let e = map_err(&c, neo4rs::Error::UnexpectedMessage("bad hunter22".into()));
+        assert!(!e.to_string().contains("hunter22"), "{e}");
+        assert_eq!(redact("a hunter22 b", "hunter22"), "a <redacted> b");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        for a in 1..20 {
+            let d = backoff(a);
+            assert!(d >= Duration::from_millis(10 << a.min(6)));
+            assert!(d <= Duration::from_millis(2 * (10 << 6) + 1));
+        }
+    }
+
+    #[test]
+    fn bolt_conversion_keeps_structure() {
+        let v = Value::Map(
+            [
+                ("a".to_string(), Value::Int(1)),
+                ("b".to_string(), Value::List(vec![Value::Float(1.5)])),
+            ]
+            .into(),
+        );
+        match to_bolt(&v) {
+            BoltType::Map(m) => assert_eq!(m.value.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Cypher statements: the schema, and the batched writes of one design.
+//!
+//! Everything here is pure. Values only ever travel as parameters (`$rows`, `$design_id`);
+//! the only things spelled into the Cypher text are labels and relationship types, which come
+//! from fixed tables ([`ComponentKind::label`]), never from input.
+//!
+//! A design's write is one transaction of a bounded number of statements:
+//! 1. `MERGE` the `Design` node and replace its properties (this also write-locks it, which
+//!    serialises concurrent writers of the same design on Neo4j);
+//! 2. delete the design's old components, configurations and simulations (shared `Material`
+//!    and `Motor` nodes stay);
+//! 3. one `UNWIND` per component type present, then one per relationship type, one per shared
+//!    node type. The count depends on how many component *types* a design has (at most 21),
+//!    never on how many components.
+
+use super::build::{build, DesignGraph, RelRec};
+use super::input::{DesignInput, Outcome, SourceObject};
+use super::value::{Props, Value};
+use crate::model::ComponentKind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One Cypher statement and its parameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    pub cypher: String,
+    pub params: Props,
+}
+
+impl Statement {
+    pub fn new(cypher: impl Into<String>) -> Self {
+        Self {
+            cypher: cypher.into(),
+            params: Props::new(),
+        }
+    }
+
+    pub fn param(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
+    }
+}
+
+/// What identifies the content a design node was written from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fingerprint {
+    pub sha256: String,
+    pub processor_version: String,
+}
+
+/// The graph of one design and the statements that write it, in order, in one transaction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GraphPlan {
+    pub design_id: String,
+    pub fingerprint: Fingerprint,
+    pub graph: DesignGraph,
+    pub statements: Vec<Statement>,
+}
+
+/// Uniqueness constraints and indexes. Idempotent (`IF NOT EXISTS`); run once per process
+/// before writing, outside the design transactions (Neo4j forbids mixing schema and data
+/// writes in one transaction).
+pub fn schema_statements() -> Vec<Statement> {
+    let unique = [
+        ("design_id", "Design", "design_id"),
+        ("component_uid", "Component", "uid"),
+        ("material_uid", "Material", "uid"),
+        ("motor_uid", "Motor", "uid"),
+        ("motor_configuration_uid", "MotorConfiguration", "uid"),
+        ("simulation_uid", "Simulation", "uid"),
+    ];
+    let indexes = [
+        ("design_name", "Design", "name"),
+        ("design_stability", "Design", "stability_cal"),
+        ("design_status", "Design", "status"),
+        ("component_design", "Component", "design_id"),
+        (
+            "motor_configuration_design",
+            "MotorConfiguration",
+            "design_id",
+        ),
+        ("simulation_design", "Simulation", "design_id"),
+        ("motor_designation", "Motor", "designation"),
+    ];
+    unique
+        .iter()
+        .map(|(name, label, prop)| {
+            Statement::new(format!(
+                "CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+            ))
+        })
+        .chain(indexes.iter().map(|(name, label, prop)| {
+            Statement::new(format!(
+                "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+            ))
+        }))
+        .collect()
+}
+
+/// Statements that remove a design's own nodes (not shared ones), keeping the design node.
+fn remove_owned(design_id: &str) -> Vec<Statement> {
+    ["Component", "MotorConfiguration", "Simulation"]
+        .iter()
+        .map(|label| {
+            Statement::new(format!(
+                "MATCH (n:{label} {{design_id: $design_id}}) DETACH DELETE n"
+            ))
+            .param("design_id", design_id)
+        })
+        .collect()
+}
+
+/// Statements that delete a design entirely (one transaction).
+pub fn delete_statements(design_id: &str) -> Vec<Statement> {
+    let mut v = remove_owned(design_id);
+    v.push(
+        Statement::new("MATCH (d:Design {design_id: $design_id}) DETACH DELETE d")
+            .param("design_id", design_id),
+    );
+    v
+}
+
+/// The query that reads a design's fingerprint; returns columns `sha256`, `processor_version`.
+pub fn fingerprint_statement(design_id: &str) -> Statement {
+    Statement::new(
+        "MATCH (d:Design {design_id: $design_id}) \
+         RETURN d.sha256 AS sha256, d.processor_version AS processor_version",
+    )
+    .param("design_id", design_id)
+}
+
+fn rows<T>(items: &[T], f: impl Fn(&T) -> Props) -> Value {
+    Value::List(items.iter().map(|i| Value::Map(f(i))).collect())
+}
+
+fn rel_rows(rels: &[RelRec]) -> Value {
+    rows(rels, |r| {
+        Props::from([
+            ("from".into(), Value::from(r.from.as_str())),
+            ("to".into(), Value::from(r.to.as_str())),
+            ("props".into(), Value::Map(r.props.clone())),
+        ])
+    })
+}
+
+/// `UNWIND $rows` creating relationships between nodes found by key.
+fn link(rel: &str, from: (&str, &str), to: (&str, &str), rels: &[RelRec]) -> Option<Statement> {
+    if rels.is_empty() {
+        return None;
+    }
+    let ((fl, fk), (tl, tk)) = (from, to);
+    Some(
+        Statement::new(format!(
+            "UNWIND $rows AS r MATCH (a:{fl} {{{fk}: r.from}}) MATCH (b:{tl} {{{tk}: r.to}}) \
+             CREATE (a)-[e:{rel}]->(b) SET e = r.props"
+        ))
+        .param("rows", rel_rows(rels)),
+    )
+}
+
+/// The plan for one input: the graph, and the statements that write it.
+pub fn plan(input: &DesignInput<'_>) -> GraphPlan {
+    plan_graph(
+        build(input),
+        Fingerprint {
+            sha256: input.source.sha256.clone(),
+            processor_version: input.processor_version.clone(),
+        },
+    )
+}
+
+/// The plan that records `source` as invalid (a design node with the error, no components).
+pub fn plan_invalid(source: &SourceObject, error: &str) -> GraphPlan {
+    plan(&DesignInput::new(source.clone(), Outcome::Invalid(error)))
+}
+
+/// Statements for a graph already built.
+pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
+    let id = graph.design_id.as_str();
+    let mut s = vec![
+        Statement::new("MERGE (d:Design {design_id: $design_id}) SET d = $props")
+            .param("design_id", id)
+            .param("props", Value::Map(graph.design.clone())),
+    ];
+    s.extend(remove_owned(id));
+
+    // Components, one statement per type, in the fixed order of ComponentKind::ALL.
+    let mut by_kind: BTreeMap<ComponentKind, Vec<Value>> = BTreeMap::new();
+    for c in &graph.components {
+        by_kind
+            .entry(c.kind)
+            .or_default()
+            .push(Value::Map(c.props.clone()));
+    }
+    for (kind, list) in by_kind {
+        s.push(
+            Statement::new(format!(
+                "UNWIND $rows AS r CREATE (c:Component:{}) SET c = r",
+                kind.label()
+            ))
+            .param("rows", Value::List(list)),
+        );
+    }
+    s.extend(link(
+        "HAS_STAGE",
+        ("Design", "design_id"),
+        ("Component", "uid"),
+        &graph.has_stage,
+    ));
+    s.extend(link(
+        "CONTAINS",
+        ("Component", "uid"),
+        ("Component", "uid"),
+        &graph.contains,
+    ));
+    for (label, nodes) in [("Material", &graph.materials), ("Motor", &graph.motors)] {
+        if !nodes.is_empty() {
+            // Shared nodes: created once, never rewritten (their key fixes what matters), so
+            // that loading a design does not write to nodes other designs also point at.
+            s.push(
+                Statement::new(format!(
+                    "UNWIND $rows AS r MERGE (n:{label} {{uid: r.uid}}) ON CREATE SET n = r"
+                ))
+                .param("rows", rows(nodes, |n| n.props.clone())),
+            );
+        }
+    }
+    s.extend(link(
+        "MADE_OF",
+        ("Component", "uid"),
+        ("Material", "uid"),
+        &graph.made_of,
+    ));
+    for (label, nodes) in [
+        ("MotorConfiguration", &graph.configurations),
+        ("Simulation", &graph.simulations),
+    ] {
+        if !nodes.is_empty() {
+            s.push(
+                Statement::new(format!("UNWIND $rows AS r CREATE (n:{label}) SET n = r"))
+                    .param("rows", rows(nodes, |n| n.props.clone())),
+            );
+        }
+    }
+    s.extend(link(
+        "HAS_CONFIGURATION",
+        ("Design", "design_id"),
+        ("MotorConfiguration", "uid"),
+        &graph.has_configuration,
+    ));
+    s.extend(link(
+        "USES",
+        ("MotorConfiguration", "uid"),
+        ("Motor", "uid"),
+        &graph.uses,
+    ));
+    s.extend(link(
+        "HAS_SIMULATION",
+        ("Design", "design_id"),
+        ("Simulation", "uid"),
+        &graph.has_simulation,
+    ));
+    s.extend(link(
+        "FLIES",
+        ("Simulation", "uid"),
+        ("MotorConfiguration", "uid"),
+        &graph.flies,
+    ));
+    GraphPlan {
+        design_id: graph.design_id.clone(),
+        fingerprint,
+        graph,
+        statements: s,
+    }
+}
+
+/// Every `$name` in a Cypher text, in order of appearance (with repeats).
+pub fn parameter_names(cypher: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let b = cypher.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let start = i + 1;
+            let mut end = start;
+            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                end += 1;
+            }
+            if end > start {
+                out.push(&cypher[start..end]);
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
