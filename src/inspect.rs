@@ -3,11 +3,12 @@
 
 use std::fmt::Write;
 
+use crate::geometry::{ConfigurationFigures, Figures, GeometryError};
 use crate::model::*;
 use crate::ork::Parsed;
 
-/// Renders the human view of one parsed file.
-pub fn human(label: &str, parsed: &Parsed) -> String {
+/// Renders the human view of one parsed file, with its figures (or why there are none).
+pub fn human(label: &str, parsed: &Parsed, figures: &Result<Figures, GeometryError>) -> String {
     let d = &parsed.design;
     let mut out = String::new();
     let name = d.rocket.name.as_deref().unwrap_or("(unnamed)");
@@ -35,6 +36,31 @@ pub fn human(label: &str, parsed: &Parsed) -> String {
             .map(|e| e.name.as_str())
             .collect();
         let _ = writeln!(out, "  other entries: {}", names.join(", "));
+    }
+    match figures {
+        Ok(f) => {
+            let _ = writeln!(
+                out,
+                "\n  Figures: length {:.1} mm, max diameter {:.1} mm, dry mass {:.1} g, CG {:.1} mm, CP {:.1} mm, stability {:.2} cal (dry)",
+                f.length_m * 1000.0,
+                f.max_diameter_m * 1000.0,
+                f.dry_mass_kg * 1000.0,
+                f.cg_m * 1000.0,
+                f.cp_m * 1000.0,
+                f.stability_cal
+            );
+            for c in &f.configurations {
+                let _ = writeln!(
+                    out,
+                    "    with motors ({}): {}",
+                    c.config_id.as_deref().map(short_id).unwrap_or_default(),
+                    configuration_line(c)
+                );
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(out, "\n  Figures: not available ({e})");
+        }
     }
     let _ = writeln!(out, "\n  Components ({}):", d.components.len());
     for c in &d.components {
@@ -116,6 +142,17 @@ fn motors(out: &mut String, d: &Design) {
             }
         );
     }
+}
+
+fn configuration_line(c: &ConfigurationFigures) -> String {
+    format!(
+        "motor mass {:.1} g, CG {:.1} mm, CP {:.1} mm, stability {:.2} cal [{}]",
+        c.motor_mass_kg * 1000.0,
+        c.cg_m * 1000.0,
+        c.cp_m * 1000.0,
+        c.stability_cal,
+        c.source
+    )
 }
 
 fn short_id(id: &str) -> String {

@@ -4,18 +4,28 @@
 //! Code map:
 //! * [`ork`]: the reader — container sniffing, the streaming XML pass, conversion to the model;
 //! * [`model`]: the design model, plain data with serde and no I/O;
+//! * [`geometry`]: resolved shapes and physical figures (length, diameter, mass, CG, CP);
+//! * [`render`]: side-profile images (PNG, thumbnail, SVG) from one display list;
 //! * [`graph`]: the design graph — pure Cypher planning, a `.cypher`/JSON rendering, and the
 //!   Neo4j sink (neo4rs) behind the `GraphSink` trait;
 //! * [`inspect`]: the human-readable view used by `ork inspect`;
-//! * [`pipeline`]: the one place where the stages are put in order.
+//! * [`publish`]: the Cloudinary image store (signed uploads, destroy, retries) behind the
+//!   `ImageStore` trait;
+//! * [`pipeline`]: the one place where the stages are put in order, over the
+//!   `ObjectSource` / `GraphSink` / `ImageStore` ports;
+//! * [`lambda`]: the S3 event handler, its S3 adapter, configuration and metrics.
 //!
 //! The binaries in `src/bin/` are thin: `ork` (the CLI) and `bootstrap` (the Lambda entry point).
 
+pub mod geometry;
 pub mod graph;
 pub mod inspect;
+pub mod lambda;
 pub mod model;
 pub mod ork;
 pub mod pipeline;
+pub mod publish;
+pub mod render;
 
 /// The processor's version, recorded with everything it produces.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

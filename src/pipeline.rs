@@ -1,11 +1,28 @@
 //! The one place where the stages are put in order.
 //!
-//! `analyse` is the pure part every entry point shares: bytes → parsed design (or the reason
-//! it is not one) → graph input. Entry points (the `ork` CLI, the Lambda) bring the I/O: where
-//! the bytes come from, and which [`GraphSink`] receives the plan.
+//! ```text
+//! ObjectSource ─bytes→ parse ─design→ figures ─→ render ─images→ ImageStore ─URLs─┐
+//!                          └─(not a design: recorded as invalid)──────────────────→ GraphSink
+//! ```
+//!
+//! The core takes its I/O as traits: [`ObjectSource`] (S3 in the Lambda, files in the CLI,
+//! memory in tests), [`GraphSink`] (Neo4j, or memory) and [`ImageStore`] (Cloudinary, or
+//! memory). Entry points build the real adapters once and call [`process_object`] /
+//! [`remove_object`] per record.
+//!
+//! Failure classes: a file that is not a valid design is *permanent* — it is recorded on its
+//! `Design` node with `status: invalid` and the reason, and the call succeeds so nothing retries
+//! it. Anything that may work on a retry (graph unreachable, image store throttling or 5xx after
+//! its own retries, S3 throttling) is *transient* and returned as [`PipelineError`].
 
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::geometry;
 use crate::graph::{self, DesignInput, GraphPlan, GraphSink, LoadOutcome, Outcome, SourceObject};
 use crate::ork::{self, OrkError, ParseOptions, Parsed};
+use crate::publish::{ImageKind, ImageStore, ImageUpload, PublishError};
+use crate::render::{self, RenderConfig};
 
 /// One stored object, read and understood.
 #[derive(Debug)]
@@ -15,6 +32,11 @@ pub struct Analysis {
     pub parsed: Result<Parsed, OrkError>,
     /// The error as recorded on an invalid design: message and code.
     invalid_reason: Option<String>,
+    /// Physical figures, when the geometry could be resolved.
+    pub figures: Option<geometry::Figures>,
+    /// Why there are no figures, when the design parsed but its geometry did not resolve.
+    pub figures_error: Option<String>,
+    pub parse_time: Duration,
 }
 
 impl Analysis {
@@ -23,14 +45,18 @@ impl Analysis {
         self.parsed.is_ok()
     }
 
-    /// The graph input: the design, or an invalid-design record with the reason.
+    /// The graph input: the design (with figures), or an invalid-design record with the reason.
     pub fn graph_input(&self) -> DesignInput<'_> {
         let outcome = match (&self.parsed, &self.invalid_reason) {
             (Ok(p), _) => Outcome::Ok(&p.design),
             (Err(_), Some(reason)) => Outcome::Invalid(reason),
             (Err(_), None) => Outcome::Invalid("invalid design"),
         };
-        DesignInput::new(self.source.clone(), outcome)
+        DesignInput::new(self.source.clone(), outcome).with_figures(
+            self.figures
+                .as_ref()
+                .and_then(graph::Figures::from_serialize),
+        )
     }
 
     /// The batched statements that write this object's design.
@@ -39,14 +65,31 @@ impl Analysis {
     }
 }
 
-/// Reads `bytes` stored at `bucket`/`key`.
+/// Reads `bytes` stored at `bucket`/`key`: parse, then figures. Pure.
 pub fn analyse(bucket: &str, key: &str, bytes: &[u8], options: &ParseOptions) -> Analysis {
+    analyse_source(SourceObject::from_bytes(bucket, key, bytes), bytes, options)
+}
+
+/// [`analyse`] for a source already described (with its ETag or version id).
+pub fn analyse_source(source: SourceObject, bytes: &[u8], options: &ParseOptions) -> Analysis {
+    let started = Instant::now();
     let parsed = ork::parse(bytes, options);
+    let parse_time = started.elapsed();
     let invalid_reason = parsed.as_ref().err().map(|e| format!("{e} [{}]", e.code()));
+    let (figures, figures_error) = match &parsed {
+        Ok(p) => match geometry::figures(&p.design) {
+            Ok(f) => (Some(f), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+        Err(_) => (None, None),
+    };
     Analysis {
-        source: SourceObject::from_bytes(bucket, key, bytes),
+        source,
         parsed,
         invalid_reason,
+        figures,
+        figures_error,
+        parse_time,
     }
 }
 
@@ -57,4 +100,280 @@ pub async fn load<S: GraphSink>(
     analysis: &Analysis,
 ) -> Result<LoadOutcome, graph::GraphError> {
     graph::load(sink, &analysis.graph_input()).await
+}
+
+/// An object as fetched.
+#[derive(Debug, Clone)]
+pub struct FetchedObject {
+    pub bytes: Vec<u8>,
+    pub etag: Option<String>,
+    pub version_id: Option<String>,
+}
+
+/// Why an object could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// Deleted between the event and the read: nothing to do.
+    #[error("object {bucket}/{key} no longer exists")]
+    Gone { bucket: String, key: String },
+    /// Over the input limit: refused before downloading (a permanent failure).
+    #[error("object is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+    /// Throttling, network, permissions: may work on a retry.
+    #[error("could not read {bucket}/{key}: {reason}")]
+    Transient {
+        bucket: String,
+        key: String,
+        reason: String,
+    },
+}
+
+/// Where design bytes come from.
+pub trait ObjectSource: Send + Sync {
+    /// Reads an object, refusing it without downloading when it is over `max_bytes`.
+    fn fetch(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: u64,
+    ) -> impl Future<Output = Result<FetchedObject, SourceError>> + Send;
+}
+
+/// Objects held in memory: a fake for tests and a source for replaying local files.
+#[derive(Debug, Default)]
+pub struct MemorySource {
+    objects: std::sync::Mutex<std::collections::BTreeMap<(String, String), Vec<u8>>>,
+}
+
+impl MemorySource {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn put(&self, bucket: &str, key: &str, bytes: Vec<u8>) {
+        self.lock().insert((bucket.into(), key.into()), bytes);
+    }
+
+    pub fn remove(&self, bucket: &str, key: &str) {
+        self.lock().remove(&(bucket.into(), key.into()));
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<(String, String), Vec<u8>>> {
+        self.objects.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl ObjectSource for MemorySource {
+    async fn fetch(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: u64,
+    ) -> Result<FetchedObject, SourceError> {
+        let bytes = self
+            .lock()
+            .get(&(bucket.to_string(), key.to_string()))
+            .cloned()
+            .ok_or_else(|| SourceError::Gone {
+                bucket: bucket.into(),
+                key: key.into(),
+            })?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(SourceError::TooLarge {
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok(FetchedObject {
+            etag: Some(format!("\"{}\"", &graph::sha256_hex(&bytes)[..32])),
+            version_id: None,
+            bytes,
+        })
+    }
+}
+
+/// Settings of a pipeline run.
+#[derive(Debug, Clone, Default)]
+pub struct PipelineConfig {
+    pub parse: ParseOptions,
+    pub render: RenderConfig,
+    /// Reprocess even when the graph already holds these bytes from this version.
+    pub force: bool,
+}
+
+/// What became of one created object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Processed {
+    /// Written, with its image URLs.
+    Written {
+        design_id: String,
+        images: graph::Images,
+    },
+    /// Not a design; recorded as `status: invalid` with the reason.
+    Invalid { design_id: String, reason: String },
+    /// The graph already holds these bytes from this version.
+    Unchanged { design_id: String },
+    /// The object was deleted before it could be read.
+    Gone,
+}
+
+/// Per-stage durations of one object, for logs and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimes {
+    pub fetch: Duration,
+    pub parse: Duration,
+    pub render: Duration,
+    pub upload: Duration,
+    pub graph: Duration,
+}
+
+/// A failure that may go away on a retry.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("reading the object: {0}")]
+    Source(#[from] SourceError),
+    #[error("writing the graph: {0}")]
+    Graph(#[from] graph::GraphError),
+    #[error("publishing images: {0}")]
+    Images(#[from] PublishError),
+}
+
+impl PipelineError {
+    /// `source`, `graph` or `images`: the failure class for metrics and logs.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Source(_) => "source",
+            Self::Graph(_) => "graph",
+            Self::Images(_) => "images",
+        }
+    }
+}
+
+/// The ports a pipeline run uses.
+pub struct Ports<'a, S, G, I> {
+    pub source: &'a S,
+    pub graph: &'a G,
+    pub images: &'a I,
+}
+
+/// Processes a created (or overwritten) object: fetch, parse, figures, render, upload, graph.
+pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
+    ports: &Ports<'_, S, G, I>,
+    config: &PipelineConfig,
+    bucket: &str,
+    key: &str,
+    times: &mut StageTimes,
+) -> Result<Processed, PipelineError> {
+    let design_id = graph::design_id(bucket, key);
+    let started = Instant::now();
+    let fetched = ports
+        .source
+        .fetch(bucket, key, config.parse.limits.max_input_bytes)
+        .await;
+    times.fetch = started.elapsed();
+    let fetched = match fetched {
+        Ok(f) => f,
+        Err(SourceError::Gone { .. }) => return Ok(Processed::Gone),
+        Err(SourceError::TooLarge { size, limit }) => {
+            let reason = format!(
+                "{} [input_too_large]",
+                OrkError::InputTooLarge { size, limit }
+            );
+            let source = SourceObject {
+                bucket: bucket.into(),
+                key: key.into(),
+                etag: None,
+                version_id: None,
+                sha256: String::new(),
+                size_bytes: size,
+            };
+            let started = Instant::now();
+            ports.graph.mark_invalid(&source, &reason).await?;
+            times.graph = started.elapsed();
+            return Ok(Processed::Invalid { design_id, reason });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut source = SourceObject::from_bytes(bucket, key, &fetched.bytes);
+    source.etag = fetched.etag;
+    source.version_id = fetched.version_id;
+
+    // Cheap skip: same bytes, same processor version.
+    if !config.force {
+        let started = Instant::now();
+        let existing = ports.graph.existing_fingerprint(&design_id).await?;
+        times.graph += started.elapsed();
+        if existing
+            .is_some_and(|f| f.sha256 == source.sha256 && f.processor_version == crate::VERSION)
+        {
+            return Ok(Processed::Unchanged { design_id });
+        }
+    }
+
+    let analysis = analyse_source(source, &fetched.bytes, &config.parse);
+    times.parse = analysis.parse_time;
+    let Ok(parsed) = &analysis.parsed else {
+        let reason = analysis.invalid_reason.clone().unwrap_or_default();
+        let started = Instant::now();
+        ports.graph.write_design(&analysis.plan()).await?;
+        times.graph += started.elapsed();
+        return Ok(Processed::Invalid { design_id, reason });
+    };
+
+    // Images: a design whose geometry cannot be drawn is still a design, without pictures.
+    let started = Instant::now();
+    let rendered = geometry::resolve(&parsed.design).ok().and_then(|resolved| {
+        render::render(
+            &parsed.design,
+            &resolved,
+            analysis.figures.as_ref(),
+            &config.render,
+        )
+        .ok()
+    });
+    times.render = started.elapsed();
+    let mut images = graph::Images::default();
+    if let Some(r) = rendered {
+        let started = Instant::now();
+        let folder = ports.images.folder().to_string();
+        for (kind, bytes) in [
+            (ImageKind::Profile, r.png),
+            (ImageKind::Thumbnail, r.thumb_png),
+            (ImageKind::Svg, r.svg.into_bytes()),
+        ] {
+            let upload = ImageUpload::for_design(&folder, &design_id, kind, bytes)?;
+            let stored = ports.images.upload(&upload).await?;
+            match kind {
+                ImageKind::Profile => images.profile_url = Some(stored.secure_url),
+                ImageKind::Thumbnail => images.thumbnail_url = Some(stored.secure_url),
+                ImageKind::Svg => images.svg_url = Some(stored.secure_url),
+            }
+        }
+        times.upload = started.elapsed();
+    }
+
+    let input = analysis.graph_input().with_images(images.clone());
+    let started = Instant::now();
+    ports.graph.write_design(&graph::plan(&input)).await?;
+    times.graph += started.elapsed();
+    Ok(Processed::Written { design_id, images })
+}
+
+/// Removes a deleted object's design from the graph and its images from the store.
+/// Returns whether the graph held the design.
+pub async fn remove_object<G: GraphSink, I: ImageStore>(
+    graph_sink: &G,
+    images: &I,
+    bucket: &str,
+    key: &str,
+) -> Result<bool, PipelineError> {
+    let design_id = graph::design_id(bucket, key);
+    let folder = images.folder().to_string();
+    for kind in [ImageKind::Profile, ImageKind::Thumbnail, ImageKind::Svg] {
+        let public_id = crate::publish::public_id(&folder, &design_id, kind)?;
+        images.delete(&public_id).await?;
+    }
+    Ok(graph_sink.delete_design(&design_id).await?)
 }

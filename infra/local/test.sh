@@ -30,5 +30,13 @@ else
   echo "WARNING: the local graph database could not be started; the live graph tests will skip"
 fi
 
+echo "== S3 (moto server on 127.0.0.1)"
+if bash infra/local/s3.sh start; then
+  started+=(s3)
+  eval "$(bash infra/local/s3.sh env)"
+else
+  echo "WARNING: the local S3 server could not be started; the end-to-end Lambda test will skip"
+fi
+
 echo "== cargo test"
 cargo test --all-targets --locked

@@ -1,22 +1,59 @@
-//! `bootstrap`: the AWS Lambda entry point.
-//!
-//! The runtime loop is real; the S3 event handler is not written yet (it comes with the Lambda
-//! issue). Until then every invocation fails with an explicit "not implemented" error rather
-//! than pretending to have processed anything.
+//! `bootstrap`: the AWS Lambda. Builds every client once at cold start (no network I/O: the
+//! graph connection opens on first use), then hands each S3 event to the shared handler.
 
+// The handler future (S3 + Neo4j + Cloudinary clients) nests deeper than the default limit.
+#![recursion_limit = "256"]
+
+use aws_lambda_events::event::s3::S3Event;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use serde_json::Value;
-
-async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
-    Err(format!(
-        "ork-processor {}: the S3 event handler is not implemented yet (request {})",
-        ork_processor::VERSION,
-        event.context.request_id
-    )
-    .into())
-}
+use ork_processor::lambda::config::{self, SecretsManager};
+use ork_processor::lambda::handler::{Handler, Summary};
+use ork_processor::lambda::lazy::LazyNeo4j;
+use ork_processor::lambda::s3::S3Source;
+use ork_processor::pipeline::PipelineConfig;
+use ork_processor::publish::CloudinaryStore;
+use tracing_subscriber::EnvFilter;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::run(service_fn(handler)).await
+    ork_processor::lambda::install_crypto_provider();
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .with_current_span(false)
+        .init();
+
+    let env = |k: &str| std::env::var(k).ok();
+    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    // Secrets are fetched only when their ARNs are set, once per cold start.
+    let secrets = SecretsManager(aws_sdk_secretsmanager::Client::new(&shared));
+    let settings = config::load(env, &secrets).await?;
+    let s3_conf = aws_sdk_s3::config::Builder::from(&shared)
+        .force_path_style(settings.force_path_style)
+        .build();
+    let mut pipeline = PipelineConfig::default();
+    pipeline.parse.limits = settings.limits.clone();
+    let pipeline = pipeline;
+    let handler = Handler {
+        source: S3Source::new(aws_sdk_s3::Client::from_conf(s3_conf)),
+        graph: LazyNeo4j::new(settings.graph.clone()),
+        images: CloudinaryStore::new(settings.cloudinary.clone())?,
+        config: pipeline,
+        function_name: std::env::var("AWS_LAMBDA_FUNCTION_NAME")
+            .unwrap_or_else(|_| "ork-processor".into()),
+    };
+    // The handler lives for the whole process.
+    let handler: &'static Handler<_, _, _> = Box::leak(Box::new(handler));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<S3Event>| async move {
+        let summary: Summary = handler
+            .handle(&event.payload, &event.context.request_id)
+            .await?;
+        Ok::<_, Error>(summary)
+    }))
+    .await
 }

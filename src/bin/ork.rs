@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use ork_processor::geometry;
 use ork_processor::graph::{self, GraphSink};
 use ork_processor::model::Design;
 use ork_processor::ork::{self, ParseOptions, Warning};
 use ork_processor::pipeline;
+use ork_processor::render::{self, Background, RenderConfig};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -33,6 +35,24 @@ enum Command {
         #[arg(long, default_value_t = 0, value_name = "N")]
         rows: usize,
     },
+    /// Draw each design: `<name>.png` (full), `<name>.thumb.png` and `<name>.svg`.
+    Render {
+        /// .ork files (zip, gzip or plain XML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where the images go.
+        #[arg(short, long, value_name = "DIR", default_value = "out")]
+        output: PathBuf,
+        /// Width of the full image, pixels.
+        #[arg(long, default_value_t = 2000)]
+        width: u32,
+        /// Width of the thumbnail, pixels.
+        #[arg(long, default_value_t = 400)]
+        thumb_width: u32,
+        /// Transparent instead of white background.
+        #[arg(long)]
+        transparent: bool,
+    },
     /// Build each design's graph. With NEO4J_URI set, load it into that database; otherwise
     /// write `<name>.cypher` and `<name>.graph.json` into the output directory.
     Process {
@@ -48,7 +68,8 @@ enum Command {
     },
 }
 
-/// What `ork inspect --json` prints per file: the design, plus where it came from.
+/// What `ork inspect --json` prints per file: the design, plus where it came from and what
+/// it means physically.
 #[derive(Serialize)]
 struct InspectJson<'a> {
     file: String,
@@ -56,12 +77,42 @@ struct InspectJson<'a> {
     warnings: &'a [Warning],
     #[serde(flatten)]
     design: &'a Design,
+    /// Length, diameter, mass, CG, CP, stability (SI units); `null` when the geometry cannot
+    /// be resolved, with the reason in `figures_error`.
+    figures: Option<&'a geometry::Figures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    figures_error: Option<String>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect { files, json, rows } => inspect(&files, json, rows),
+        Command::Render {
+            files,
+            output,
+            width,
+            thumb_width,
+            transparent,
+        } => {
+            let config = RenderConfig {
+                width_px: width,
+                thumb_width_px: thumb_width,
+                background: if transparent {
+                    Background::Transparent
+                } else {
+                    Background::White
+                },
+                ..RenderConfig::default()
+            };
+            match render_files(&files, &output, &config) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("ork: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Process {
             files,
             output,
@@ -155,6 +206,57 @@ fn process(files: &[PathBuf], output: &Path, bucket: &str) -> anyhow::Result<Exi
     })
 }
 
+/// `ork render`: draw each file into `DIR`.
+fn render_files(
+    files: &[PathBuf],
+    output: &Path,
+    config: &RenderConfig,
+) -> anyhow::Result<ExitCode> {
+    let options = ParseOptions::default();
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    let mut failed = 0usize;
+    for file in files {
+        let label = file.display().to_string();
+        let result = (|| -> anyhow::Result<String> {
+            let parsed = ork::parse_file(file, &options)?;
+            let resolved = geometry::resolve(&parsed.design)?;
+            let figures = geometry::figures(&parsed.design).ok();
+            let images = render::render(&parsed.design, &resolved, figures.as_ref(), config)?;
+            let stem = output_stem(file);
+            let png = output.join(format!("{stem}.png"));
+            let thumb = output.join(format!("{stem}.thumb.png"));
+            let svg = output.join(format!("{stem}.svg"));
+            std::fs::write(&png, &images.png)
+                .with_context(|| format!("writing {}", png.display()))?;
+            std::fs::write(&thumb, &images.thumb_png)
+                .with_context(|| format!("writing {}", thumb.display()))?;
+            std::fs::write(&svg, &images.svg)
+                .with_context(|| format!("writing {}", svg.display()))?;
+            Ok(format!(
+                "{} ({}×{}), {}, {}",
+                png.display(),
+                images.width,
+                images.height,
+                thumb.display(),
+                svg.display()
+            ))
+        })();
+        match result {
+            Ok(written) => println!("{label}: {written}"),
+            Err(e) => {
+                failed += 1;
+                eprintln!("ork: {label}: {e:#}");
+            }
+        }
+    }
+    Ok(if failed > 0 {
+        eprintln!("ork: {failed} of {} file(s) failed", files.len());
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// Reads a file, refusing it before reading when it is over the input limit.
 fn read_limited(path: &Path, options: &ParseOptions) -> anyhow::Result<Vec<u8>> {
     let size = std::fs::metadata(path)?.len();
@@ -193,19 +295,22 @@ fn inspect(files: &[PathBuf], json: bool, rows: usize) -> ExitCode {
         let label = file.display().to_string();
         match ork::parse_file(file, &options) {
             Ok(parsed) => {
+                let figures = geometry::figures(&parsed.design);
                 let result = if json {
                     let doc = InspectJson {
                         file: label.clone(),
                         processor_version: ork_processor::VERSION,
                         warnings: &parsed.warnings,
                         design: &parsed.design,
+                        figures: figures.as_ref().ok(),
+                        figures_error: figures.as_ref().err().map(|e| e.to_string()),
                     };
                     serde_json::to_string_pretty(&doc)
                         .context("serialising the model")
                         .and_then(|s| writeln!(stdout.lock(), "{s}").context("writing stdout"))
                 } else {
                     let sep = if i > 0 { "\n" } else { "" };
-                    let text = ork_processor::inspect::human(&label, &parsed);
+                    let text = ork_processor::inspect::human(&label, &parsed, &figures);
                     write!(stdout.lock(), "{sep}{text}").context("writing stdout")
                 };
                 if let Err(e) = result {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod stub;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

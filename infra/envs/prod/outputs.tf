@@ -1,0 +1,19 @@
+output "function_arn" {
+  value = module.ork_processor.function_arn
+}
+
+output "function_name" {
+  value = module.ork_processor.function_name
+}
+
+output "bucket_name" {
+  value = module.ork_processor.bucket_name
+}
+
+output "failure_queue_url" {
+  value = module.ork_processor.failure_queue_url
+}
+
+output "operator_policy_arn" {
+  value = module.ork_processor.operator_policy_arn
+}

@@ -1,0 +1,39 @@
+output "function_arn" {
+  description = "ARN of the ork-processor function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "function_name" {
+  description = "Name of the ork-processor function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = aws_iam_role.function.arn
+}
+
+output "bucket_name" {
+  description = "Design bucket (upload .ork files under upload_prefix)."
+  value       = local.bucket_id
+}
+
+output "failure_queue_url" {
+  description = "SQS queue receiving the events that failed after the retries."
+  value       = aws_sqs_queue.failures.url
+}
+
+output "failure_queue_arn" {
+  description = "ARN of the failure queue."
+  value       = aws_sqs_queue.failures.arn
+}
+
+output "log_group_name" {
+  description = "Log group of the function."
+  value       = aws_cloudwatch_log_group.function.name
+}
+
+output "operator_policy_arn" {
+  description = "Managed policy to attach to the operator who reprocesses designs."
+  value       = aws_iam_policy.operator.arn
+}

@@ -1,0 +1,223 @@
+//! The S3 event handler: every record of an event through the shared pipeline, with JSON logs
+//! and EMF metrics. Generic over its ports, so tests drive it with real local servers or fakes.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_lambda_events::event::s3::S3Event;
+use tracing::{error, info, warn};
+
+use super::event::{self, JobKind, Skip};
+use super::metrics::Metrics;
+use crate::graph::{GraphSink, SourceObject};
+use crate::ork::OrkError;
+use crate::pipeline::{self, PipelineConfig, PipelineError, Ports, Processed, StageTimes};
+use crate::publish::ImageStore;
+
+/// The outcome of one record, for the invocation's response.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RecordResult {
+    pub bucket: String,
+    pub key: String,
+    /// `written`, `invalid`, `unchanged`, `gone`, `deleted`, `skipped` or `failed`.
+    pub outcome: &'static str,
+    pub design_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// The response of an invocation that succeeded (no transient failure).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub records: Vec<RecordResult>,
+}
+
+/// A transient failure of at least one record: the invocation fails so that Lambda retries it
+/// (and then sends it to the on-failure destination).
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} record(s) failed transiently; first: {first}")]
+pub struct InvocationError {
+    pub failed: usize,
+    pub total: usize,
+    pub first: String,
+}
+
+/// The handler with its clients, built once at cold start.
+pub struct Handler<S, G, I> {
+    pub source: S,
+    pub graph: G,
+    pub images: I,
+    pub config: PipelineConfig,
+    /// Name used as the metrics dimension.
+    pub function_name: String,
+}
+
+impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
+    /// Handles one S3 event: every record, then one EMF metrics line.
+    pub async fn handle(
+        &self,
+        event: &S3Event,
+        request_id: &str,
+    ) -> Result<Summary, InvocationError> {
+        let mut metrics = Metrics::default();
+        let mut summary = Summary::default();
+        let mut failures: Vec<String> = Vec::new();
+        let total = event.records.len();
+        for job in event::jobs(event) {
+            let job = match job {
+                Ok(job) => job,
+                Err(skip) => {
+                    metrics.skipped += 1;
+                    let (key, detail) = match &skip {
+                        Skip::NotOrk { key } => (key.clone(), "not an .ork key".to_string()),
+                        Skip::OtherEvent { name } => (String::new(), format!("event {name}")),
+                        Skip::Malformed { reason } => (String::new(), reason.clone()),
+                    };
+                    info!(request_id, key = %key, reason = %detail, "record skipped");
+                    summary.records.push(RecordResult {
+                        bucket: String::new(),
+                        key,
+                        outcome: "skipped",
+                        design_id: None,
+                        detail: Some(detail),
+                    });
+                    continue;
+                }
+            };
+            let result = match job.kind {
+                JobKind::Created => self.created(&job, request_id, &mut metrics).await,
+                JobKind::Removed => self.removed(&job, request_id, &mut metrics).await,
+            };
+            match result {
+                Ok(r) => summary.records.push(r),
+                Err(e) => {
+                    metrics.failures_transient += 1;
+                    error!(request_id, bucket = %job.bucket, key = %job.key, class = e.class(), error = %e, "record failed transiently");
+                    failures.push(format!("{}/{}: {e}", job.bucket, job.key));
+                    summary.records.push(RecordResult {
+                        bucket: job.bucket.clone(),
+                        key: job.key.clone(),
+                        outcome: "failed",
+                        design_id: Some(crate::graph::design_id(&job.bucket, &job.key)),
+                        detail: Some(e.to_string()),
+                    });
+                }
+            }
+        }
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        // EMF: one JSON line on stdout, read by CloudWatch Logs.
+        println!("{}", metrics.emf(&self.function_name, now_ms));
+        if failures.is_empty() {
+            Ok(summary)
+        } else {
+            Err(InvocationError {
+                failed: failures.len(),
+                total,
+                first: failures.swap_remove(0),
+            })
+        }
+    }
+
+    async fn created(
+        &self,
+        job: &event::Job,
+        request_id: &str,
+        metrics: &mut Metrics,
+    ) -> Result<RecordResult, PipelineError> {
+        let limit = self.config.parse.limits.max_input_bytes;
+        let design_id = crate::graph::design_id(&job.bucket, &job.key);
+        // Refused before downloading when the event already says it is too big.
+        if let Some(size) = job.size.filter(|&s| s > limit) {
+            let reason = format!(
+                "{} [input_too_large]",
+                OrkError::InputTooLarge { size, limit }
+            );
+            let source = SourceObject {
+                bucket: job.bucket.clone(),
+                key: job.key.clone(),
+                etag: job.etag.clone(),
+                version_id: job.version_id.clone(),
+                sha256: String::new(),
+                size_bytes: size,
+            };
+            self.graph.mark_invalid(&source, &reason).await?;
+            metrics.designs_invalid += 1;
+            warn!(request_id, bucket = %job.bucket, key = %job.key, size, limit, "object over the size limit; recorded as invalid without downloading");
+            return Ok(record(job, "invalid", Some(design_id), Some(reason)));
+        }
+        let ports = Ports {
+            source: &self.source,
+            graph: &self.graph,
+            images: &self.images,
+        };
+        let mut times = StageTimes::default();
+        let processed =
+            pipeline::process_object(&ports, &self.config, &job.bucket, &job.key, &mut times)
+                .await?;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        metrics.parse_ms += ms(times.parse);
+        metrics.render_ms += ms(times.render);
+        metrics.upload_ms += ms(times.upload);
+        metrics.graph_ms += ms(times.graph);
+        let (outcome, design_id, detail) = match processed {
+            Processed::Written { design_id, .. } => {
+                metrics.designs_processed += 1;
+                ("written", Some(design_id), None)
+            }
+            Processed::Invalid { design_id, reason } => {
+                metrics.designs_invalid += 1;
+                ("invalid", Some(design_id), Some(reason))
+            }
+            Processed::Unchanged { design_id } => {
+                metrics.unchanged += 1;
+                ("unchanged", Some(design_id), None)
+            }
+            Processed::Gone => ("gone", None, Some("deleted before it could be read".into())),
+        };
+        info!(
+            request_id,
+            bucket = %job.bucket,
+            key = %job.key,
+            outcome,
+            design_id = design_id.as_deref().unwrap_or(""),
+            detail = detail.as_deref().unwrap_or(""),
+            fetch_ms = ms(times.fetch),
+            parse_ms = ms(times.parse),
+            render_ms = ms(times.render),
+            upload_ms = ms(times.upload),
+            graph_ms = ms(times.graph),
+            "object processed"
+        );
+        Ok(record(job, outcome, design_id, detail))
+    }
+
+    async fn removed(
+        &self,
+        job: &event::Job,
+        request_id: &str,
+        metrics: &mut Metrics,
+    ) -> Result<RecordResult, PipelineError> {
+        let existed =
+            pipeline::remove_object(&self.graph, &self.images, &job.bucket, &job.key).await?;
+        metrics.designs_deleted += u64::from(existed);
+        let design_id = crate::graph::design_id(&job.bucket, &job.key);
+        info!(request_id, bucket = %job.bucket, key = %job.key, design_id = %design_id, existed, "object removed");
+        Ok(record(job, "deleted", Some(design_id), None))
+    }
+}
+
+fn record(
+    job: &event::Job,
+    outcome: &'static str,
+    design_id: Option<String>,
+    detail: Option<String>,
+) -> RecordResult {
+    RecordResult {
+        bucket: job.bucket.clone(),
+        key: job.key.clone(),
+        outcome,
+        design_id,
+        detail,
+    }
+}

@@ -1,0 +1,288 @@
+//! What is uploaded ([`ImageUpload`]) and what comes back ([`StoredImage`]), and the
+//! deterministic public ids (`<folder>/<design-id>/<kind>`).
+
+use super::error::PublishError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which of a design's images this is. Each kind has one fixed public id per design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageKind {
+    /// The full side view, PNG.
+    Profile,
+    /// The small side view, PNG.
+    Thumbnail,
+    /// The side view as SVG.
+    Svg,
+}
+
+impl ImageKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [ImageKind; 3] = [ImageKind::Profile, ImageKind::Thumbnail, ImageKind::Svg];
+
+    /// The last segment of the public id: `profile`, `thumbnail` or `svg`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageKind::Profile => "profile",
+            ImageKind::Thumbnail => "thumbnail",
+            ImageKind::Svg => "svg",
+        }
+    }
+
+    /// The format images of this kind are uploaded in.
+    pub fn format(self) -> ImageFormat {
+        match self {
+            ImageKind::Profile | ImageKind::Thumbnail => ImageFormat::Png,
+            ImageKind::Svg => ImageFormat::Svg,
+        }
+    }
+}
+
+impl fmt::Display for ImageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The file format of an upload. Cloudinary infers the format from the file itself; this
+/// gives the file name extension and MIME type sent with it. SVG is an `image` resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    Png,
+    Svg,
+}
+
+impl ImageFormat {
+    /// `png` or `svg`, as Cloudinary reports it and as the delivery URL ends.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Svg => "svg",
+        }
+    }
+
+    /// `image/png` or `image/svg+xml`.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "image/png",
+            ImageFormat::Svg => "image/svg+xml",
+        }
+    }
+}
+
+impl fmt::Display for ImageFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.extension())
+    }
+}
+
+/// One image to store: its public id, format and bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImageUpload {
+    public_id: String,
+    format: ImageFormat,
+    bytes: Vec<u8>,
+}
+
+impl ImageUpload {
+    /// An upload under an explicit public id (checked with [`validate_public_id`]). `bytes`
+    /// must not be empty.
+    pub fn new(
+        public_id: impl Into<String>,
+        format: ImageFormat,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Result<Self, PublishError> {
+        let public_id = public_id.into();
+        validate_public_id(&public_id)?;
+        let bytes = bytes.into();
+        if bytes.is_empty() {
+            return Err(PublishError::InvalidInput(format!(
+                "image {public_id:?} has no bytes"
+            )));
+        }
+        Ok(Self {
+            public_id,
+            format,
+            bytes,
+        })
+    }
+
+    /// The `kind` image of design `design_id`, under [`public_id`]`(folder, design_id, kind)`
+    /// in the kind's format.
+    pub fn for_design(
+        folder: &str,
+        design_id: &str,
+        kind: ImageKind,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Result<Self, PublishError> {
+        Self::new(public_id(folder, design_id, kind)?, kind.format(), bytes)
+    }
+
+    pub fn public_id(&self) -> &str {
+        &self.public_id
+    }
+
+    pub fn format(&self) -> ImageFormat {
+        self.format
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The file name sent in the multipart body: the last segment of the public id plus the
+    /// format's extension, e.g. `profile.png`.
+    pub fn file_name(&self) -> String {
+        let last = self.public_id.rsplit('/').next().unwrap_or("image");
+        format!("{last}.{}", self.format.extension())
+    }
+}
+
+impl fmt::Debug for ImageUpload {
+    // The bytes would flood logs; their length is enough.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImageUpload")
+            .field("public_id", &self.public_id)
+            .field("format", &self.format)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// A stored image, as the host reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredImage {
+    pub public_id: String,
+    /// The HTTPS delivery URL (includes `v<version>`, so it changes when the image does).
+    pub secure_url: String,
+    /// Cloudinary's version: the upload time in seconds; it changes on every overwrite.
+    pub version: u64,
+    /// Stored size in bytes.
+    pub bytes: u64,
+    /// Pixel size, when the host reports one (PNG always; SVG usually).
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The format the host detected (`png`, `svg`).
+    pub format: String,
+}
+
+/// `<folder>/<design-id>/<kind>`, or `<design-id>/<kind>` when `folder` is empty (leading and
+/// trailing slashes of `folder` are ignored). Errors when the folder or design id would make
+/// an unsafe or ambiguous id (see [`validate_public_id`]).
+pub fn public_id(folder: &str, design_id: &str, kind: ImageKind) -> Result<String, PublishError> {
+    if design_id.is_empty() || design_id.contains('/') {
+        return Err(PublishError::InvalidInput(format!(
+            "design id {design_id:?} must be one non-empty path segment"
+        )));
+    }
+    let folder = folder.trim_matches('/');
+    let id = if folder.is_empty() {
+        format!("{design_id}/{}", kind.as_str())
+    } else {
+        format!("{folder}/{design_id}/{}", kind.as_str())
+    };
+    validate_public_id(&id)?;
+    Ok(id)
+}
+
+/// Longest public id accepted (Cloudinary's limit is 255 characters).
+const MAX_PUBLIC_ID_LEN: usize = 255;
+
+/// Checks that `id` is a public id this crate will send: at most 255 characters, segments
+/// separated by single `/`, each made of ASCII letters, digits, `-`, `_` and `.`, and none
+/// equal to `.` or `..`.
+pub fn validate_public_id(id: &str) -> Result<(), PublishError> {
+    let bad = |why: &str| {
+        Err(PublishError::InvalidInput(format!(
+            "public id {id:?}: {why}"
+        )))
+    };
+    if id.is_empty() {
+        return bad("empty");
+    }
+    if id.len() > MAX_PUBLIC_ID_LEN {
+        return bad("longer than 255 characters");
+    }
+    for segment in id.split('/') {
+        if segment.is_empty() {
+            return bad("empty path segment");
+        }
+        if segment == "." || segment == ".." {
+            return bad("relative path segment");
+        }
+        if !segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return bad("only ASCII letters, digits, '-', '_', '.' and '/' are allowed");
+        }
+    }
+    Ok(())
+}
+
+/// The width and height in a PNG's IHDR chunk, or `None` when `bytes` is not a PNG.
+pub fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let rest = bytes.strip_prefix(SIGNATURE)?;
+    // Chunk: length (4), type (4), data; IHDR data starts with width (4) and height (4).
+    let ihdr = rest.get(4..16)?;
+    if &ihdr[..4] != b"IHDR" {
+        return None;
+    }
+    let width = u32::from_be_bytes(ihdr[4..8].try_into().ok()?);
+    let height = u32::from_be_bytes(ihdr[8..12].try_into().ok()?);
+    Some((width, height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_ids_are_deterministic() {
+        let id = public_id("designs", "0123abcd", ImageKind::Profile).unwrap();
+        assert_eq!(id, "designs/0123abcd/profile");
+        assert_eq!(
+            public_id("/a/b/", "x", ImageKind::Svg).unwrap(),
+            "a/b/x/svg"
+        );
+        assert_eq!(
+            public_id("", "x", ImageKind::Thumbnail).unwrap(),
+            "x/thumbnail"
+        );
+    }
+
+    #[test]
+    fn unsafe_ids_are_rejected() {
+        assert!(public_id("designs", "", ImageKind::Profile).is_err());
+        assert!(public_id("designs", "a/b", ImageKind::Profile).is_err());
+        assert!(public_id("designs", "..", ImageKind::Profile).is_err());
+        assert!(public_id("a//b", "x", ImageKind::Profile).is_err());
+        assert!(public_id("designs", "x y", ImageKind::Profile).is_err());
+        assert!(public_id("designs", "é", ImageKind::Profile).is_err());
+        assert!(public_id(&"a".repeat(300), "x", ImageKind::Profile).is_err());
+        assert!(ImageUpload::new("a/b", ImageFormat::Png, Vec::new()).is_err());
+    }
+
+    #[test]
+    fn png_dimensions_read_ihdr() {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend_from_slice(&7u32.to_be_bytes());
+        png.extend_from_slice(&3u32.to_be_bytes());
+        assert_eq!(png_dimensions(&png), Some((7, 3)));
+        assert_eq!(png_dimensions(&png[..20]), None);
+        assert_eq!(png_dimensions(b"<svg/>"), None);
+        assert_eq!(png_dimensions(b""), None);
+    }
+
+    #[test]
+    fn upload_file_name() {
+        let u =
+            ImageUpload::for_design("designs", "abc", ImageKind::Svg, b"<svg/>".to_vec()).unwrap();
+        assert_eq!(u.file_name(), "svg.svg");
+        assert_eq!(u.format().mime(), "image/svg+xml");
+        assert!(format!("{u:?}").contains("len: 6"));
+    }
+}
