@@ -56,8 +56,8 @@ pub use input::{
 };
 pub use neo4j::{GraphConfig, Neo4jSink};
 pub use plan::{
-    delete_statements, fingerprint_statement, parameter_names, plan, plan_graph, plan_invalid,
-    schema_statements, Fingerprint, GraphPlan, Statement,
+    delete_statements, fingerprint_statement, label_statements, parameter_names, plan, plan_graph,
+    plan_invalid, schema_statements, Fingerprint, GraphPlan, Statement,
 };
 pub use script::{inline_params, script_statements, to_cypher_script, to_json};
 pub use sink::{load, GraphError, GraphSink, LoadOutcome, MemorySink, WriteStats};

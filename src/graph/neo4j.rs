@@ -12,7 +12,9 @@
 //! concurrency errors) and dropped connections are retried, the whole transaction each time,
 //! with jittered exponential back-off.
 
-use super::plan::{delete_statements, fingerprint_statement, schema_statements, Fingerprint};
+use super::plan::{
+    delete_statements, fingerprint_statement, label_statements, schema_statements, Fingerprint,
+};
 use super::plan::{GraphPlan, Statement};
 use super::sink::{GraphError, GraphSink, WriteStats};
 use super::value::Value;
@@ -346,6 +348,22 @@ impl GraphSink for Neo4jSink {
         // each on its own (they are idempotent).
         for st in schema_statements() {
             self.transaction(std::slice::from_ref(&st)).await?;
+        }
+        // Label sets, created up front. Two processes doing this at once on ArcadeDB can both
+        // try to create a type; the loser's next attempt finds it there, so any database
+        // error is tried again a few times here.
+        for st in label_statements() {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match self.transaction(std::slice::from_ref(&st)).await {
+                    Ok(_) => break,
+                    Err(GraphError::Database { .. }) if attempt < 5 => {
+                        tokio::time::sleep(backoff(attempt)).await;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
         }
         Ok(())
     }

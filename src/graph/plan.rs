@@ -57,6 +57,23 @@ pub struct GraphPlan {
     pub statements: Vec<Statement>,
 }
 
+/// One statement per component type that creates and at once deletes a node with that type's
+/// labels. On Neo4j this only registers the label tokens; on ArcadeDB, which makes a type per
+/// label set on first use, it creates the types up front, so that concurrent first writes of a
+/// type do not race to create it. Run with [`schema_statements`]; the graph is unchanged.
+pub fn label_statements() -> Vec<Statement> {
+    ComponentKind::ALL
+        .iter()
+        .map(|k| {
+            Statement::new(format!(
+                "CREATE (c:Component:{} {{uid: $uid}}) DELETE c",
+                k.label()
+            ))
+            .param("uid", format!("__ork_schema__/{}", k.label()))
+        })
+        .collect()
+}
+
 /// Uniqueness constraints and indexes. Idempotent (`IF NOT EXISTS`); run once per process
 /// before writing, outside the design transactions (Neo4j forbids mixing schema and data
 /// writes in one transaction).
@@ -295,4 +312,19 @@ pub fn parameter_names(cypher: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn one_label_statement_per_kind_with_values_as_parameters() {
+        let sts = label_statements();
+        assert_eq!(sts.len(), ComponentKind::ALL.len());
+        for (st, kind) in sts.iter().zip(ComponentKind::ALL) {
+            assert!(st.cypher.contains(&format!(":Component:{} ", kind.label())));
+            assert!(st.cypher.contains("$uid") && !st.cypher.contains("__ork_schema__"));
+        }
+    }
 }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Replays an S3 event fixture through the real `bootstrap` binary with cargo-lambda, against
+# the local stand-ins: S3 (s3.sh), the graph (graphdb.sh) and the Cloudinary stub.
+#
+#   bash infra/local/replay.sh [testdata/events/created.json]
+#
+# Installs cargo-lambda from PyPI into infra/local/.venv if needed (a cargo build of it takes
+# 15+ minutes), uploads the objects the fixture names into the bucket `ork-designs`, runs
+# `cargo lambda watch` on 127.0.0.1, `cargo lambda invoke bootstrap --data-file …`, and checks
+# that the function answered with a record per object. Servers it started are stopped again.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+EVENT="${1:-testdata/events/created.json}"
+HERE=infra/local
+VENV="$HERE/.venv"
+DATA="$HERE/.data"
+mkdir -p "$DATA"
+PYTHON="${PYTHON:-python3}"
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+if [ ! -x "$VENV/bin/cargo-lambda" ]; then
+  echo "replay: installing cargo-lambda into $VENV" >&2
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "cargo-lambda==1.9.2"
+fi
+export PATH="$PWD/$VENV/bin:$PATH"
+
+pids=()
+stop_services=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for s in "${stop_services[@]}"; do bash "$HERE/$s.sh" stop >/dev/null 2>&1 || true; done
+}
+trap cleanup EXIT
+
+for svc in graphdb s3; do
+  if ! bash "$HERE/$svc.sh" status >/dev/null 2>&1; then
+    bash "$HERE/$svc.sh" start
+    stop_services+=("$svc")
+  fi
+  eval "$(bash "$HERE/$svc.sh" env)"
+done
+
+# The Cloudinary contract stub on a free port.
+"$PYTHON" "$HERE/cloudinary_stub.py" --port 0 --cloud stub-cloud --api-key stub-key \
+  --api-secret stub-secret >"$DATA/stub.out" 2>"$DATA/stub.log" &
+pids+=($!)
+for _ in $(seq 50); do grep -q "listening on" "$DATA/stub.out" 2>/dev/null && break; sleep 0.1; done
+STUB="$(sed -n 's/^cloudinary stub listening on //p' "$DATA/stub.out")"
+[ -n "$STUB" ] || { echo "replay: the Cloudinary stub did not start" >&2; exit 1; }
+export CLOUDINARY_URL="cloudinary://stub-key:stub-secret@stub-cloud" CLOUDINARY_API_BASE="$STUB"
+
+# The objects the fixture names, from the corpus when it is there, else from testdata/.
+"$VENV/bin/python" - "$EVENT" <<'EOF'
+import json, os, sys, urllib.parse
+import boto3
+event = json.load(open(sys.argv[1]))
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], region_name="us-east-1")
+try:
+    s3.create_bucket(Bucket="ork-designs")
+except s3.exceptions.BucketAlreadyOwnedByYou:
+    pass
+corpus = "../shared/corpus/openrocket-examples"
+for r in event["Records"]:
+    key = urllib.parse.unquote_plus(r["s3"]["object"]["key"])
+    if not r["eventName"].startswith("ObjectCreated") or not key.lower().endswith(".ork"):
+        continue
+    name = key.split("/")[-1]
+    path = os.path.join(corpus, name)
+    if not os.path.exists(path):
+        path = "testdata/zipped.ork" if "rocket" in name else "testdata/bad-random.ork"
+    s3.put_object(Bucket="ork-designs", Key=key, Body=open(path, "rb").read())
+    print(f"replay: put s3://ork-designs/{key} ({os.path.getsize(path)} bytes)")
+EOF
+
+PORT="${ORK_REPLAY_PORT:-9077}"
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$PORT" --ignore-changes \
+  >"$DATA/watch.log" 2>&1 &
+pids+=($!)
+# `invoke` waits for the function to be built and started by `watch`.
+sleep 2
+OUT="$(cargo lambda invoke bootstrap --invoke-address 127.0.0.1 --invoke-port "$PORT" \
+  --data-file "$EVENT" 2>&1)" || { echo "$OUT"; tail -20 "$DATA/watch.log"; exit 1; }
+echo "$OUT"
+echo "$OUT" | "$VENV/bin/python" -c '
+import json, sys
+out = json.loads(sys.stdin.read())
+records = out["records"]
+assert records, "no records in the answer"
+bad = [r for r in records if r["outcome"] == "failed"]
+assert not bad, bad
+print("replay: ok,", ", ".join(f"{r[\"key\"]}: {r[\"outcome\"]}" for r in records))
+'
