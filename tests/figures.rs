@@ -9,26 +9,10 @@
 //! OpenRocket's three-decimal datapoints store it); CP within 2 % of the rocket length on
 //! ≥ 90 %; dry mass within 3 % on ≥ 90 %.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use ork_processor::geometry::{self, aero, position::Layout, simdata, FigureOptions};
 use ork_processor::ork::{parse_file, ParseOptions};
-
-fn corpus_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for sub in ["openrocket-examples", "field"] {
-        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "ork") {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// OpenRocket writes datapoints with three decimals (`TextUtil.doubleToString(d, 3)`), so a
 /// stored length is only known to ±0.5 mm; the 0.5 mm target is checked on top of that.
@@ -48,12 +32,8 @@ struct Row {
 
 #[test]
 fn corpus_agreement() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !corpus.is_dir() {
-        println!(
-            "SKIPPED: corpus not found at {} — nothing to compare",
-            corpus.display()
-        );
+    let files = common::corpus_files("corpus_agreement");
+    if files.is_empty() {
         return;
     }
     let opts = ParseOptions {
@@ -62,7 +42,7 @@ fn corpus_agreement() {
     };
     let mut rows = Vec::new();
     let mut failures = Vec::new();
-    for path in corpus_files(&corpus) {
+    for path in files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let parsed = match parse_file(&path, &opts) {
             Ok(p) => p,

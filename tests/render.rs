@@ -6,27 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use ork_processor::geometry::{self, Cylinder, Part, PartShape, Resolved};
 use ork_processor::model::{ComponentKind, Design};
 use ork_processor::ork::{parse, ParseOptions};
 use ork_processor::render::{self, Background, RenderConfig, RenderError};
-
-fn corpus_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let mut out = Vec::new();
-    for sub in ["openrocket-examples", "field"] {
-        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "ork") {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn corpus_file(rel: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -403,9 +388,8 @@ fn output_is_deterministic() {
 
 #[test]
 fn every_corpus_file_renders() {
-    let files = corpus_files();
+    let files = common::corpus_files("every_corpus_file_renders");
     if files.is_empty() {
-        println!("SKIPPED: ../shared/corpus is absent");
         return;
     }
     let dump = std::env::var_os("RENDER_DUMP_DIR").map(PathBuf::from);

@@ -40,3 +40,10 @@ fi
 
 echo "== cargo test"
 cargo test --all-targets --locked
+
+echo "== replay an S3 event through bootstrap with cargo-lambda"
+if [ -n "${NEO4J_URI:-}" ] && [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then
+  bash infra/local/replay.sh testdata/events/multi-record.json
+else
+  echo "SKIPPED cargo-lambda replay: the local graph or S3 server is not running"
+fi
