@@ -92,20 +92,28 @@ impl SecretSource for SecretsManager {
     }
 }
 
+/// The secret named by the ARN in variable `name`, if that variable is set: (ARN, value).
+async fn fetch(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    secrets: &impl SecretSource,
+) -> Result<Option<(String, String)>, ConfigError> {
+    let Some(arn) = get(name).filter(|a| !a.is_empty()) else {
+        return Ok(None);
+    };
+    match secrets.secret_string(&arn).await {
+        Ok(text) => Ok(Some((arn, text))),
+        Err(reason) => Err(ConfigError::Secret { arn, reason }),
+    }
+}
+
 /// Reads the configuration: plain variables first, secrets by ARN where given.
 pub async fn load(
     get: impl Fn(&str) -> Option<String>,
     secrets: &impl SecretSource,
 ) -> Result<LambdaConfig, ConfigError> {
     let mut vars: HashMap<String, String> = HashMap::new();
-    if let Some(arn) = get("ORK_NEO4J_SECRET_ARN").filter(|a| !a.is_empty()) {
-        let text = secrets
-            .secret_string(&arn)
-            .await
-            .map_err(|reason| ConfigError::Secret {
-                arn: arn.clone(),
-                reason,
-            })?;
+    if let Some((arn, text)) = fetch(&get, "ORK_NEO4J_SECRET_ARN", secrets).await? {
         let map: HashMap<String, serde_json::Value> =
             serde_json::from_str(&text).map_err(|_| ConfigError::Secret {
                 arn: arn.clone(),
@@ -117,14 +125,7 @@ pub async fn load(
             }
         }
     }
-    if let Some(arn) = get("ORK_CLOUDINARY_SECRET_ARN").filter(|a| !a.is_empty()) {
-        let text = secrets
-            .secret_string(&arn)
-            .await
-            .map_err(|reason| ConfigError::Secret {
-                arn: arn.clone(),
-                reason,
-            })?;
+    if let Some((arn, text)) = fetch(&get, "ORK_CLOUDINARY_SECRET_ARN", secrets).await? {
         let url = match serde_json::from_str::<HashMap<String, serde_json::Value>>(&text) {
             Ok(map) => map
                 .get("CLOUDINARY_URL")
