@@ -40,11 +40,6 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Whether the object is a readable design.
-    pub fn is_ok(&self) -> bool {
-        self.parsed.is_ok()
-    }
-
     /// The graph input: the design (with figures), or an invalid-design record with the reason.
     pub fn graph_input(&self) -> DesignInput<'_> {
         let outcome = match (&self.parsed, &self.invalid_reason) {
@@ -277,20 +272,9 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
         Ok(f) => f,
         Err(SourceError::Gone { .. }) => return Ok(Processed::Gone),
         Err(SourceError::TooLarge { size, limit }) => {
-            let reason = format!(
-                "{} [input_too_large]",
-                OrkError::InputTooLarge { size, limit }
-            );
-            let source = SourceObject {
-                bucket: bucket.into(),
-                key: key.into(),
-                etag: None,
-                version_id: None,
-                sha256: String::new(),
-                size_bytes: size,
-            };
             let started = Instant::now();
-            ports.graph.mark_invalid(&source, &reason).await?;
+            let source = oversized_source(bucket, key, size);
+            let reason = refuse_too_large(ports.graph, &source, limit).await?;
             times.graph = started.elapsed();
             return Ok(Processed::Invalid { design_id, reason });
         }
@@ -359,6 +343,36 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     ports.graph.write_design(&graph::plan(&input)).await?;
     times.graph += started.elapsed();
     Ok(Processed::Written { design_id, images })
+}
+
+/// Describes an object known only by its size (it is not downloaded).
+pub fn oversized_source(bucket: &str, key: &str, size: u64) -> SourceObject {
+    SourceObject {
+        bucket: bucket.into(),
+        key: key.into(),
+        etag: None,
+        version_id: None,
+        sha256: String::new(),
+        size_bytes: size,
+    }
+}
+
+/// Records an object over the input limit as an invalid design (a permanent failure);
+/// returns the reason recorded.
+pub async fn refuse_too_large<G: GraphSink>(
+    graph_sink: &G,
+    source: &SourceObject,
+    limit: u64,
+) -> Result<String, PipelineError> {
+    let reason = format!(
+        "{} [input_too_large]",
+        OrkError::InputTooLarge {
+            size: source.size_bytes,
+            limit
+        }
+    );
+    graph_sink.mark_invalid(source, &reason).await?;
+    Ok(reason)
 }
 
 /// Removes a deleted object's design from the graph and its images from the store.

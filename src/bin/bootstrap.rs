@@ -10,6 +10,7 @@ use ork_processor::lambda::config::{self, SecretsManager};
 use ork_processor::lambda::handler::{Handler, Summary};
 use ork_processor::lambda::lazy::LazyNeo4j;
 use ork_processor::lambda::s3::S3Source;
+use ork_processor::ork::ParseOptions;
 use ork_processor::pipeline::PipelineConfig;
 use ork_processor::publish::CloudinaryStore;
 use tracing_subscriber::EnvFilter;
@@ -36,9 +37,13 @@ async fn main() -> Result<(), Error> {
     let s3_conf = aws_sdk_s3::config::Builder::from(&shared)
         .force_path_style(settings.force_path_style)
         .build();
-    let mut pipeline = PipelineConfig::default();
-    pipeline.parse.limits = settings.limits.clone();
-    let pipeline = pipeline;
+    let pipeline = PipelineConfig {
+        parse: ParseOptions {
+            limits: settings.limits.clone(),
+            ..ParseOptions::default()
+        },
+        ..PipelineConfig::default()
+    };
     let handler = Handler {
         source: S3Source::new(aws_sdk_s3::Client::from_conf(s3_conf)),
         graph: LazyNeo4j::new(settings.graph.clone()),

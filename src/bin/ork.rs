@@ -154,7 +154,7 @@ fn process(files: &[PathBuf], output: &Path, bucket: &str) -> anyhow::Result<Exi
     let mut failed = 0usize;
     for file in files {
         let label = file.display().to_string();
-        let bytes = match read_limited(file, &options) {
+        let bytes = match ork::read_file(file, &options.limits) {
             Ok(b) => b,
             Err(e) => {
                 failed += 1;
@@ -255,16 +255,6 @@ fn render_files(
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Reads a file, refusing it before reading when it is over the input limit.
-fn read_limited(path: &Path, options: &ParseOptions) -> anyhow::Result<Vec<u8>> {
-    let size = std::fs::metadata(path)?.len();
-    let limit = options.limits.max_input_bytes;
-    if size > limit {
-        anyhow::bail!("{size} bytes, over the limit of {limit} bytes");
-    }
-    Ok(std::fs::read(path)?)
 }
 
 /// A file name for a design's outputs: the input's stem, made safe for any file system.

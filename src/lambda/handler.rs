@@ -8,8 +8,7 @@ use tracing::{error, info, warn};
 
 use super::event::{self, JobKind, Skip};
 use super::metrics::Metrics;
-use crate::graph::{GraphSink, SourceObject};
-use crate::ork::OrkError;
+use crate::graph::GraphSink;
 use crate::pipeline::{self, PipelineConfig, PipelineError, Ports, Processed, StageTimes};
 use crate::publish::ImageStore;
 
@@ -126,22 +125,13 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
         metrics: &mut Metrics,
     ) -> Result<RecordResult, PipelineError> {
         let limit = self.config.parse.limits.max_input_bytes;
-        let design_id = crate::graph::design_id(&job.bucket, &job.key);
         // Refused before downloading when the event already says it is too big.
         if let Some(size) = job.size.filter(|&s| s > limit) {
-            let reason = format!(
-                "{} [input_too_large]",
-                OrkError::InputTooLarge { size, limit }
-            );
-            let source = SourceObject {
-                bucket: job.bucket.clone(),
-                key: job.key.clone(),
-                etag: job.etag.clone(),
-                version_id: job.version_id.clone(),
-                sha256: String::new(),
-                size_bytes: size,
-            };
-            self.graph.mark_invalid(&source, &reason).await?;
+            let mut source = pipeline::oversized_source(&job.bucket, &job.key, size);
+            source.etag = job.etag.clone();
+            source.version_id = job.version_id.clone();
+            let design_id = source.design_id();
+            let reason = pipeline::refuse_too_large(&self.graph, &source, limit).await?;
             metrics.designs_invalid += 1;
             warn!(request_id, bucket = %job.bucket, key = %job.key, size, limit, "object over the size limit; recorded as invalid without downloading");
             return Ok(record(job, "invalid", Some(design_id), Some(reason)));

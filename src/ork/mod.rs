@@ -17,7 +17,6 @@ mod error;
 mod xml;
 
 pub use error::{OrkError, Warning};
-pub use xml::count_datapoints;
 
 use crate::model::Design;
 
@@ -84,8 +83,8 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Parsed, OrkError> {
             &src.meter,
             &mut warnings,
         )?;
-        // Drain what follows the root so that the zip CRC and the gzip trailer are checked.
-        drain(src.reader, container_name, &src.meter)?;
+        // `read_tree` reads to the end of the stream, so the zip CRC and the gzip trailer have
+        // been checked by now.
         let mut info = src.info;
         info.xml_bytes = src.meter.bytes.get();
         let design = convert::design(&root, info, &mut warnings)?;
@@ -93,32 +92,19 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Parsed, OrkError> {
     })
 }
 
-/// Reads a file and parses it, refusing files over the input limit before reading them.
-pub fn parse_file(path: &std::path::Path, options: &ParseOptions) -> Result<Parsed, OrkError> {
+/// Reads a file, refusing it before reading when it is over the input limit.
+pub fn read_file(path: &std::path::Path, limits: &Limits) -> Result<Vec<u8>, OrkError> {
     let size = std::fs::metadata(path)?.len();
-    if size > options.limits.max_input_bytes {
+    if size > limits.max_input_bytes {
         return Err(OrkError::InputTooLarge {
             size,
-            limit: options.limits.max_input_bytes,
+            limit: limits.max_input_bytes,
         });
     }
-    let bytes = std::fs::read(path)?;
-    parse(&bytes, options)
+    Ok(std::fs::read(path)?)
 }
 
-fn drain(
-    reader: &mut dyn std::io::BufRead,
-    container: &'static str,
-    meter: &container::Meter,
-) -> Result<(), OrkError> {
-    loop {
-        let n = match reader.fill_buf() {
-            Ok(b) => b.len(),
-            Err(e) => return Err(container::stream_error(e, container, meter)),
-        };
-        if n == 0 {
-            return Ok(());
-        }
-        reader.consume(n);
-    }
+/// Reads a file and parses it, refusing files over the input limit before reading them.
+pub fn parse_file(path: &std::path::Path, options: &ParseOptions) -> Result<Parsed, OrkError> {
+    parse(&read_file(path, &options.limits)?, options)
 }

@@ -15,7 +15,7 @@
 
 use std::io::BufRead;
 
-use memchr::{memchr, memmem};
+use memchr::memchr;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -671,11 +671,6 @@ fn raw_element(doc: &mut Doc, branch: u32, tag: &[u8], position: u64) -> Result<
     let start = BytesStart::from_content(inner, name_len);
     doc.add(&start, position, Some(branch))?;
     Ok(())
-}
-
-/// Counts `<datapoint>` rows in a raw XML byte slice; used by tests and tools to cross-check.
-pub fn count_datapoints(xml: &[u8]) -> usize {
-    memmem::find_iter(xml, b"<datapoint>").count()
 }
 
 #[cfg(test)]
