@@ -13,10 +13,13 @@
 //!   `ImageStore` trait;
 //! * [`pipeline`]: the one place where the stages are put in order, over the
 //!   `ObjectSource` / `GraphSink` / `ImageStore` ports;
-//! * [`lambda`]: the S3 event handler, its S3 adapter, configuration and metrics.
+//! * [`lambda`]: the S3 event handler, its S3 adapter, configuration and metrics;
+//! * [`reprocess`]: batch reprocessing of a design bucket (`ork reprocess`);
+//! * [`exercise`]: every stage that reads untrusted bytes, in one call (fuzzing, regressions).
 //!
 //! The binaries in `src/bin/` are thin: `ork` (the CLI) and `bootstrap` (the Lambda entry point).
 
+pub mod exercise;
 pub mod geometry;
 pub mod graph;
 pub mod inspect;
@@ -26,6 +29,7 @@ pub mod ork;
 pub mod pipeline;
 pub mod publish;
 pub mod render;
+pub mod reprocess;
 
 /// The processor's version, recorded with everything it produces.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,1 @@
+//! Batch reprocessing of a design bucket (`ork reprocess`). Work in progress.
