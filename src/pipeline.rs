@@ -11,8 +11,9 @@
 //! [`remove_object`] per record.
 //!
 //! Failure classes: a file that is not a valid design is *permanent* — it is recorded on its
-//! `Design` node with `status: invalid` and the reason, and the call succeeds so nothing retries
-//! it. Anything that may work on a retry (graph unreachable, image store throttling or 5xx after
+//! `Design` node with `status: invalid` and the reason (or, when the key holds a good design,
+//! that design is kept and the rejection recorded on it as `rejected_*`), and the call
+//! succeeds so nothing retries it. Anything that may work on a retry (graph unreachable, image store throttling or 5xx after
 //! its own retries, S3 throttling) is *transient* and returned as [`PipelineError`].
 
 use std::future::Future;
@@ -30,7 +31,9 @@ pub struct Analysis {
     pub source: SourceObject,
     /// The design, or why the bytes are not one (a permanent failure: retrying cannot help).
     pub parsed: Result<Parsed, OrkError>,
-    /// The error as recorded on an invalid design: message and code.
+    /// Why the object is not a usable design, as recorded on its `Design` node (message and
+    /// code): the reader's error, or a geometry that is not physical (NaN, negative or absurd
+    /// sizes, missing dimensions).
     invalid_reason: Option<String>,
     /// Physical figures, when the geometry could be resolved.
     pub figures: Option<geometry::Figures>,
@@ -40,11 +43,17 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Why the object is not a usable design, if it is not: the reason recorded on its
+    /// `Design` node, ending in the error code in brackets.
+    pub fn invalid_reason(&self) -> Option<&str> {
+        self.invalid_reason.as_deref()
+    }
+
     /// The graph input: the design (with figures), or an invalid-design record with the reason.
     pub fn graph_input(&self) -> DesignInput<'_> {
         let outcome = match (&self.parsed, &self.invalid_reason) {
-            (Ok(p), _) => Outcome::Ok(&p.design),
-            (Err(_), Some(reason)) => Outcome::Invalid(reason),
+            (_, Some(reason)) => Outcome::Invalid(reason),
+            (Ok(p), None) => Outcome::Ok(&p.design),
             (Err(_), None) => Outcome::Invalid("invalid design"),
         };
         DesignInput::new(self.source.clone(), outcome).with_figures(
@@ -70,11 +79,16 @@ pub fn analyse_source(source: SourceObject, bytes: &[u8], options: &ParseOptions
     let started = Instant::now();
     let parsed = ork::parse(bytes, options);
     let parse_time = started.elapsed();
-    let invalid_reason = parsed.as_ref().err().map(|e| format!("{e} [{}]", e.code()));
+    let mut invalid_reason = parsed.as_ref().err().map(|e| format!("{e} [{}]", e.code()));
     let (figures, figures_error) = match &parsed {
         Ok(p) => match geometry::figures(&p.design) {
             Ok(f) => (Some(f), None),
-            Err(e) => (None, Some(e.to_string())),
+            Err(e) => {
+                if e.rejects_design() {
+                    invalid_reason = Some(format!("{e} [{}]", e.code()));
+                }
+                (None, Some(e.to_string()))
+            }
         },
         Err(_) => (None, None),
     };
@@ -206,7 +220,8 @@ pub enum Processed {
         design_id: String,
         images: graph::Images,
     },
-    /// Not a design; recorded as `status: invalid` with the reason.
+    /// Not a usable design; recorded as `status: invalid` with the reason, or as a rejection on
+    /// the good design the key already held (which stays).
     Invalid { design_id: String, reason: String },
     /// The graph already holds these bytes from this version.
     Unchanged { design_id: String },
@@ -284,13 +299,14 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     source.etag = fetched.etag;
     source.version_id = fetched.version_id;
 
-    // Cheap skip: same bytes, same processor version.
+    // Cheap skip: the same bytes already handled (written, or refused) by this version.
     if !config.force {
         let started = Instant::now();
-        let existing = ports.graph.existing_fingerprint(&design_id).await?;
+        let stored = ports.graph.stored(std::slice::from_ref(&design_id)).await?;
         times.graph += started.elapsed();
-        if existing
-            .is_some_and(|f| f.sha256 == source.sha256 && f.processor_version == crate::VERSION)
+        if stored
+            .iter()
+            .any(|s| s.has_sha256(&source.sha256, crate::VERSION))
         {
             return Ok(Processed::Unchanged { design_id });
         }
@@ -298,7 +314,7 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
 
     let analysis = analyse_source(source, &fetched.bytes, &config.parse);
     times.parse = analysis.parse_time;
-    let Ok(parsed) = &analysis.parsed else {
+    let (Ok(parsed), None) = (&analysis.parsed, &analysis.invalid_reason) else {
         let reason = analysis.invalid_reason.clone().unwrap_or_default();
         let started = Instant::now();
         ports.graph.write_design(&analysis.plan()).await?;

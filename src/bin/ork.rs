@@ -163,12 +163,9 @@ fn process(files: &[PathBuf], output: &Path, bucket: &str) -> anyhow::Result<Exi
             }
         };
         let analysis = pipeline::analyse(bucket, &label, &bytes, &options);
-        if let Err(e) = &analysis.parsed {
+        if let Some(reason) = analysis.invalid_reason() {
             failed += 1;
-            eprintln!(
-                "ork: {label}: {e} [{}] (recorded as an invalid design)",
-                e.code()
-            );
+            eprintln!("ork: {label}: {reason} (recorded as an invalid design)");
         }
         match &sink {
             Some(sink) => {

@@ -68,6 +68,24 @@ pub enum GeometryError {
     Empty,
 }
 
+impl GeometryError {
+    /// A stable, machine-readable name for the error (logs, metrics, the graph).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Missing { .. } => "missing_value",
+            Self::NonPhysical { .. } => "non_physical",
+            Self::Tree(_) => "malformed_tree",
+            Self::Empty => "empty_design",
+        }
+    }
+
+    /// Whether the error means the file is not a usable design (it is then recorded as
+    /// invalid), rather than a real design with nothing to measure ([`Self::Empty`]).
+    pub fn rejects_design(&self) -> bool {
+        !matches!(self, Self::Empty)
+    }
+}
+
 /// The whole rocket, resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resolved {

@@ -1,5 +1,6 @@
-//! Up-front checks of every number geometry reads: each must be finite, and sizes (lengths,
-//! radii, thicknesses, densities, masses) must not be negative. Offsets, angles, fin point
+//! Up-front checks of every number geometry reads: each must be finite and at most
+//! [`MAX_MAGNITUDE`] in size, and sizes (lengths, radii, thicknesses, densities, masses) must
+//! not be negative. Offsets, angles, fin point
 //! coordinates and CG overrides may be negative. A failed check is a
 //! [`GeometryError::NonPhysical`], so odd input never reaches the arithmetic.
 
@@ -13,13 +14,18 @@ enum Sign {
     NonNegative,
 }
 
+/// The largest magnitude any geometric input may have (metres, kilograms, kg/m³, degrees). A
+/// million metres is far beyond any rocket, and keeps every product the geometry forms
+/// (volumes, moments of inertia) far from overflow: 1e308 would turn into infinities.
+pub const MAX_MAGNITUDE: f64 = 1e6;
+
 struct Checker<'a> {
     c: &'a Component,
 }
 
 impl Checker<'_> {
     fn num(&self, what: &'static str, v: f64, sign: Sign) -> Result<(), GeometryError> {
-        if !v.is_finite() || (sign == Sign::NonNegative && v < 0.0) {
+        if !v.is_finite() || v.abs() > MAX_MAGNITUDE || (sign == Sign::NonNegative && v < 0.0) {
             return Err(GeometryError::NonPhysical {
                 index: self.c.index,
                 kind: self.c.kind().tag(),

@@ -13,7 +13,8 @@
 //! with jittered exponential back-off.
 
 use super::plan::{
-    delete_statements, fingerprint_statement, label_statements, schema_statements, Fingerprint,
+    delete_statements, fingerprint_statement, label_statements, schema_statements,
+    stored_statement, Fingerprint, StoredDesign, STORED_COLUMNS,
 };
 use super::plan::{GraphPlan, Statement};
 use super::sink::{GraphError, GraphSink, WriteStats};
@@ -380,6 +381,25 @@ impl GraphSink for Neo4jSink {
         let existed = self.existing_fingerprint(design_id).await?.is_some();
         self.transaction(&delete_statements(design_id)).await?;
         Ok(existed)
+    }
+
+    async fn stored(&self, design_ids: &[String]) -> Result<Vec<StoredDesign>, GraphError> {
+        if design_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .query_rows(&stored_statement(design_ids), &STORED_COLUMNS)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let texts: Vec<Option<String>> = r
+                    .iter()
+                    .map(|v| v.as_ref().and_then(|v| v.as_str()).map(str::to_owned))
+                    .collect();
+                StoredDesign::from_row(&texts)
+            })
+            .collect())
     }
 
     async fn existing_fingerprint(

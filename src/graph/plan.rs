@@ -4,6 +4,9 @@
 //! the only things spelled into the Cypher text are labels and relationship types, which come
 //! from fixed tables ([`ComponentKind::label`]), never from input.
 //!
+//! An invalid upload never replaces a good design: it is recorded on the stored design as
+//! `rejected_*` properties, and the design keeps its components (see [`plan_graph`]).
+//!
 //! A design's write is one transaction of a bounded number of statements:
 //! 1. `MERGE` the `Design` node and replace its properties (this also write-locks it, which
 //!    serialises concurrent writers of the same design on Neo4j);
@@ -137,6 +140,102 @@ pub fn delete_statements(design_id: &str) -> Vec<Statement> {
     v
 }
 
+/// What the graph holds under one design key: enough to tell whether an object needs work.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct StoredDesign {
+    pub design_id: String,
+    /// `ok` or `invalid`.
+    pub status: String,
+    pub sha256: String,
+    pub etag: Option<String>,
+    pub processor_version: String,
+    /// The last upload refused while this (good) version was kept.
+    pub rejected_sha256: Option<String>,
+    pub rejected_etag: Option<String>,
+    pub rejected_processor_version: Option<String>,
+}
+
+/// The columns [`stored_statement`] returns, in the order [`StoredDesign::from_row`] reads.
+pub const STORED_COLUMNS: [&str; 8] = [
+    "design_id",
+    "status",
+    "sha256",
+    "etag",
+    "processor_version",
+    "rejected_sha256",
+    "rejected_etag",
+    "rejected_processor_version",
+];
+
+/// S3 quotes ETags in some answers and not in others.
+fn same_etag(a: &str, b: &str) -> bool {
+    a.trim_matches('"') == b.trim_matches('"')
+}
+
+impl StoredDesign {
+    /// Reads a row of [`STORED_COLUMNS`] (absent values as `None`).
+    pub fn from_row(row: &[Option<String>]) -> Self {
+        let get = |i: usize| row.get(i).cloned().flatten();
+        StoredDesign {
+            design_id: get(0).unwrap_or_default(),
+            status: get(1).unwrap_or_default(),
+            sha256: get(2).unwrap_or_default(),
+            etag: get(3),
+            processor_version: get(4).unwrap_or_default(),
+            rejected_sha256: get(5),
+            rejected_etag: get(6),
+            rejected_processor_version: get(7),
+        }
+    }
+
+    /// Reads a design node's properties.
+    pub fn from_props(props: &Props) -> Self {
+        let row: Vec<Option<String>> = STORED_COLUMNS
+            .iter()
+            .map(|c| match props.get(*c) {
+                Some(Value::Str(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        Self::from_row(&row)
+    }
+
+    /// Whether the bytes with this SHA-256 were already handled by processor `version`:
+    /// written, or refused while the good version was kept.
+    pub fn has_sha256(&self, sha256: &str, version: &str) -> bool {
+        (self.sha256 == sha256 && self.processor_version == version)
+            || (self.rejected_sha256.as_deref() == Some(sha256)
+                && self.rejected_processor_version.as_deref() == Some(version))
+    }
+
+    /// [`Self::has_sha256`] by the object's ETag, as a listing gives it (no download needed).
+    pub fn has_etag(&self, etag: &str, version: &str) -> bool {
+        (self.etag.as_deref().is_some_and(|e| same_etag(e, etag))
+            && self.processor_version == version)
+            || (self
+                .rejected_etag
+                .as_deref()
+                .is_some_and(|e| same_etag(e, etag))
+                && self.rejected_processor_version.as_deref() == Some(version))
+    }
+}
+
+/// The query that reads what is stored for many designs at once; returns [`STORED_COLUMNS`].
+pub fn stored_statement(design_ids: &[String]) -> Statement {
+    let columns: Vec<String> = STORED_COLUMNS
+        .iter()
+        .map(|c| format!("d.{c} AS {c}"))
+        .collect();
+    Statement::new(format!(
+        "UNWIND $ids AS id MATCH (d:Design {{design_id: id}}) RETURN {}",
+        columns.join(", ")
+    ))
+    .param(
+        "ids",
+        Value::List(design_ids.iter().map(|i| Value::from(i.as_str())).collect()),
+    )
+}
+
 /// The query that reads a design's fingerprint; returns columns `sha256`, `processor_version`.
 pub fn fingerprint_statement(design_id: &str) -> Statement {
     Statement::new(
@@ -191,8 +290,72 @@ pub fn plan_invalid(source: &SourceObject, error: &str) -> GraphPlan {
     plan(&DesignInput::new(source.clone(), Outcome::Invalid(error)))
 }
 
-/// Statements for a graph already built.
+/// Properties an invalid upload leaves on a good design it did not replace.
+pub const REJECTION_PROPS: [&str; 5] = [
+    "rejected_sha256",
+    "rejected_etag",
+    "rejected_error",
+    "rejected_at",
+    "rejected_processor_version",
+];
+
+/// The `rejected_*` properties recording an invalid upload on a good design.
+pub fn rejection_props(design: &Props) -> Props {
+    let mut out = Props::new();
+    for (from, to) in [
+        ("sha256", "rejected_sha256"),
+        ("etag", "rejected_etag"),
+        ("error", "rejected_error"),
+        ("processed_at", "rejected_at"),
+        ("processor_version", "rejected_processor_version"),
+    ] {
+        if let Some(v) = design.get(from) {
+            out.insert(to.to_owned(), v.clone());
+        }
+    }
+    out
+}
+
+/// Whether a design node's properties describe an invalid upload.
+pub fn is_invalid(design: &Props) -> bool {
+    matches!(design.get("status"), Some(Value::Str(s)) if s == "invalid")
+}
+
+/// Statements that record an invalid upload. A good design already stored under the key is
+/// kept whole and only gets the `rejected_*` properties; otherwise the invalid design node
+/// replaces whatever was there (an earlier invalid upload, or nothing).
+fn plan_rejection(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
+    let id = graph.design_id.as_str();
+    let statements = vec![
+        Statement::new(
+            "MERGE (d:Design {design_id: $design_id}) \
+             WITH d WHERE d.status = $ok SET d += $rejection",
+        )
+        .param("design_id", id)
+        .param("ok", "ok")
+        .param("rejection", Value::Map(rejection_props(&graph.design))),
+        Statement::new(
+            "MATCH (d:Design {design_id: $design_id}) \
+             WHERE d.status IS NULL OR d.status <> $ok SET d = $props",
+        )
+        .param("design_id", id)
+        .param("ok", "ok")
+        .param("props", Value::Map(graph.design.clone())),
+    ];
+    GraphPlan {
+        design_id: graph.design_id.clone(),
+        fingerprint,
+        graph,
+        statements,
+    }
+}
+
+/// Statements for a graph already built. An invalid design never replaces a good one: see
+/// [`plan_rejection`].
 pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
+    if is_invalid(&graph.design) {
+        return plan_rejection(graph, fingerprint);
+    }
     let id = graph.design_id.as_str();
     let mut s = vec![
         Statement::new("MERGE (d:Design {design_id: $design_id}) SET d = $props")

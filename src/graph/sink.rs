@@ -3,7 +3,9 @@
 
 use super::build::{DesignGraph, NodeRec};
 use super::input::{DesignInput, SourceObject};
-use super::plan::{plan, plan_invalid, Fingerprint, GraphPlan};
+use super::plan::{
+    is_invalid, plan, plan_invalid, rejection_props, Fingerprint, GraphPlan, StoredDesign,
+};
 use super::value::Props;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -103,8 +105,14 @@ pub trait GraphSink: Send + Sync {
         design_id: &str,
     ) -> impl Future<Output = Result<Option<Fingerprint>, GraphError>> + Send;
 
-    /// Records `source` as an invalid design with the error text (replacing any earlier
-    /// version of it).
+    /// What is stored for each of `design_ids` that exists (in no particular order).
+    fn stored(
+        &self,
+        design_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<StoredDesign>, GraphError>> + Send;
+
+    /// Records `source` as an invalid design with the error text. A good design stored under
+    /// the same key is kept and only marked with the rejection (`rejected_*` properties).
     fn mark_invalid(
         &self,
         source: &SourceObject,
@@ -115,13 +123,19 @@ pub trait GraphSink: Send + Sync {
     }
 }
 
-/// Writes `input` unless the graph already holds the same bytes processed by the same version.
+/// Writes `input` unless the graph already holds the same bytes processed by the same version
+/// (written, or refused while a good version was kept).
 pub async fn load<S: GraphSink>(
     sink: &S,
     input: &DesignInput<'_>,
 ) -> Result<LoadOutcome, GraphError> {
     let p = plan(input);
-    if sink.existing_fingerprint(&p.design_id).await? == Some(p.fingerprint.clone()) {
+    let stored = sink.stored(std::slice::from_ref(&p.design_id)).await?;
+    let f = &p.fingerprint;
+    if stored
+        .iter()
+        .any(|s| s.has_sha256(&f.sha256, &f.processor_version))
+    {
         return Ok(LoadOutcome::Unchanged);
     }
     sink.write_design(&p).await.map(LoadOutcome::Written)
@@ -229,6 +243,16 @@ impl GraphSink for MemorySink {
     async fn write_design(&self, plan: &GraphPlan) -> Result<WriteStats, GraphError> {
         self.injected("write_design")?;
         self.with(|s| {
+            if is_invalid(&plan.graph.design) {
+                if let Some((_, kept)) = s
+                    .designs
+                    .get_mut(&plan.design_id)
+                    .filter(|(_, g)| !is_invalid(&g.design))
+                {
+                    kept.design.extend(rejection_props(&plan.graph.design));
+                    return;
+                }
+            }
             add_shared(&mut s.materials, &plan.graph.materials);
             add_shared(&mut s.motors, &plan.graph.motors);
             s.designs.insert(
@@ -248,6 +272,17 @@ impl GraphSink for MemorySink {
         let existed = self.with(|s| s.designs.remove(design_id).is_some());
         self.writes.fetch_add(1, Ordering::SeqCst);
         Ok(existed)
+    }
+
+    async fn stored(&self, design_ids: &[String]) -> Result<Vec<StoredDesign>, GraphError> {
+        self.injected("stored")?;
+        Ok(self.with(|s| {
+            design_ids
+                .iter()
+                .filter_map(|id| s.designs.get(id))
+                .map(|(_, g)| StoredDesign::from_props(&g.design))
+                .collect()
+        }))
     }
 
     async fn existing_fingerprint(

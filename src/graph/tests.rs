@@ -141,7 +141,7 @@ fn plans_obey_the_loader_invariants() {
                 assert_eq!(g.status(), "invalid", "{at}");
                 assert!(g.design.contains_key("error"));
                 assert!(g.components.is_empty() && g.relationship_count() == 0);
-                assert_eq!(p.statements.len(), 4, "{at}");
+                assert_eq!(p.statements.len(), 2, "{at}"); // keep a good design, or write this one
             }
         }
         // The offline renderings agree with the plan.
@@ -275,9 +275,22 @@ fn memory_sink_replaces_skips_deletes_and_survives_failures() {
         let input = DesignInput::new(src.clone(), Outcome::Invalid("x"));
         assert_eq!(load(&sink, &input).await.unwrap(), LoadOutcome::Unchanged);
 
-        // mark_invalid replaces; delete removes, shared nodes stay.
+        // mark_invalid keeps a good design and records the rejection on it.
+        let good = sink.design(&src.design_id()).unwrap();
+        assert_eq!(good.status(), "ok");
         sink.mark_invalid(&src, "bad").await.unwrap();
-        assert_eq!(sink.design(&src.design_id()).unwrap().status(), "invalid");
+        let kept = sink.design(&src.design_id()).unwrap();
+        assert_eq!(kept.status(), "ok");
+        assert_eq!(kept.components, good.components);
+        assert_eq!(kept.design.get("rejected_error"), Some(&Value::from("bad")));
+        // Over nothing (or over an invalid design), it writes the invalid design.
+        let other = SourceObject::from_bytes("unit", "other.ork", b"junk");
+        sink.mark_invalid(&other, "bad").await.unwrap();
+        sink.mark_invalid(&other, "worse").await.unwrap();
+        let invalid = sink.design(&other.design_id()).unwrap();
+        assert_eq!(invalid.status(), "invalid");
+        assert_eq!(invalid.design.get("error"), Some(&Value::from("worse")));
+        // Delete removes, shared nodes stay.
         let materials = sink.materials().len();
         assert!(sink.delete_design(&src.design_id()).await.unwrap());
         assert!(!sink.delete_design(&src.design_id()).await.unwrap());

@@ -4,7 +4,7 @@
 use tokio::sync::OnceCell;
 
 use crate::graph::{
-    Fingerprint, GraphConfig, GraphError, GraphPlan, GraphSink, Neo4jSink, WriteStats,
+    Fingerprint, GraphConfig, GraphError, GraphPlan, GraphSink, Neo4jSink, StoredDesign, WriteStats,
 };
 
 /// Connects (and creates the schema) once, on the first call that needs the database.
@@ -43,6 +43,10 @@ impl GraphSink for LazyNeo4j {
 
     async fn delete_design(&self, design_id: &str) -> Result<bool, GraphError> {
         self.sink().await?.delete_design(design_id).await
+    }
+
+    async fn stored(&self, design_ids: &[String]) -> Result<Vec<StoredDesign>, GraphError> {
+        self.sink().await?.stored(design_ids).await
     }
 
     async fn existing_fingerprint(
