@@ -148,6 +148,33 @@ pub trait ObjectSource: Send + Sync {
     ) -> impl Future<Output = Result<FetchedObject, SourceError>> + Send;
 }
 
+/// One object as a listing describes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Listed {
+    pub key: String,
+    pub size: u64,
+    pub etag: Option<String>,
+}
+
+/// One page of a listing, and where the next one starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPage {
+    pub objects: Vec<Listed>,
+    /// The continuation token of the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// Lists a bucket, a page at a time (batch reprocessing).
+pub trait ObjectLister: Send + Sync {
+    /// The page of objects under `prefix` that starts at `token` (the first page for `None`).
+    fn list_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        token: Option<&str>,
+    ) -> impl Future<Output = Result<ListPage, SourceError>> + Send;
+}
+
 /// Objects held in memory: a fake for tests and a source for replaying local files.
 #[derive(Debug, Default)]
 pub struct MemorySource {
@@ -155,6 +182,9 @@ pub struct MemorySource {
 }
 
 impl MemorySource {
+    /// Keys per listing page.
+    pub const PAGE: usize = 100;
+
     pub fn new() -> Self {
         Self::default()
     }
@@ -196,11 +226,45 @@ impl ObjectSource for MemorySource {
             });
         }
         Ok(FetchedObject {
-            etag: Some(format!("\"{}\"", &graph::sha256_hex(&bytes)[..32])),
+            etag: Some(memory_etag(&bytes)),
             version_id: None,
             bytes,
         })
     }
+}
+
+/// Pages of [`MemorySource::PAGE`] keys, in key order, like S3's `ListObjectsV2`.
+impl ObjectLister for MemorySource {
+    async fn list_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        token: Option<&str>,
+    ) -> Result<ListPage, SourceError> {
+        let objects = self.lock();
+        let mut page = ListPage::default();
+        let after = token.unwrap_or("");
+        for ((b, key), bytes) in objects.iter() {
+            if b != bucket || !key.starts_with(prefix) || (token.is_some() && key.as_str() <= after)
+            {
+                continue;
+            }
+            if page.objects.len() == Self::PAGE {
+                page.next = page.objects.last().map(|l| l.key.clone());
+                break;
+            }
+            page.objects.push(Listed {
+                key: key.clone(),
+                size: bytes.len() as u64,
+                etag: Some(memory_etag(bytes)),
+            });
+        }
+        Ok(page)
+    }
+}
+
+fn memory_etag(bytes: &[u8]) -> String {
+    format!("\"{}\"", &graph::sha256_hex(bytes)[..32])
 }
 
 /// Settings of a pipeline run.

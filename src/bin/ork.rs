@@ -14,6 +14,9 @@ use ork_processor::pipeline;
 use ork_processor::render::{self, Background, RenderConfig};
 use serde::Serialize;
 
+#[path = "ork/reprocess.rs"]
+mod reprocess;
+
 #[derive(Parser)]
 #[command(name = "ork", version, about = "Read OpenRocket .ork design files")]
 struct Cli {
@@ -66,6 +69,10 @@ enum Command {
         #[arg(long, default_value = "local")]
         bucket: String,
     },
+    /// Reprocess every design in an S3 bucket through the Lambda's pipeline (here, or by
+    /// invoking the function): resumable, concurrent, with a JSON report. Uses the Lambda's
+    /// settings (NEO4J_*, CLOUDINARY_URL, AWS_*; see the README).
+    Reprocess(reprocess::Args),
 }
 
 /// What `ork inspect --json` prints per file: the design, plus where it came from and what
@@ -113,6 +120,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Reprocess(args) => match reprocess::main(args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("ork: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Process {
             files,
             output,

@@ -68,6 +68,83 @@ pub fn decode_key(raw: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| format!("key {raw:?} does not decode to UTF-8"))
 }
 
+/// Encodes a key the way S3 event notifications do (the inverse of [`decode_key`]): letters,
+/// digits and `-_.*/` stay, a space becomes `+`, every other byte `%XX`.
+pub fn encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + key.len() / 4);
+    for &b in key.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' | b'/' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// What the function is invoked with: an S3 event, or one that `ork reprocess --via-lambda`
+/// made, which may carry a [`ReprocessMark`].
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct Invocation {
+    #[serde(flatten)]
+    pub event: S3Event,
+    #[serde(
+        default,
+        rename = "orkReprocess",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reprocess: Option<ReprocessMark>,
+}
+
+/// Set by `ork reprocess` on the events it sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct ReprocessMark {
+    /// Reprocess even when the graph already holds these bytes from this version.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// The event S3 would send for a created object, as `ork reprocess --via-lambda` sends it: one
+/// `ObjectCreated:Put` record with the key encoded as S3 encodes it, and the reprocess mark.
+pub fn created_event(
+    region: &str,
+    bucket: &str,
+    key: &str,
+    size: u64,
+    etag: Option<&str>,
+    force: bool,
+) -> serde_json::Value {
+    let mut object = serde_json::json!({ "key": encode_key(key), "size": size });
+    if let Some(etag) = etag {
+        object["eTag"] = etag.trim_matches('"').into();
+    }
+    serde_json::json!({
+        "Records": [{
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": region,
+            "eventTime": crate::graph::rfc3339_utc(std::time::SystemTime::now()),
+            "eventName": "ObjectCreated:Put",
+            "userIdentity": { "principalId": "ork-reprocess" },
+            "requestParameters": { "sourceIPAddress": "127.0.0.1" },
+            "responseElements": {},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "ork-reprocess",
+                "bucket": {
+                    "name": bucket,
+                    "ownerIdentity": { "principalId": "ork-reprocess" },
+                    "arn": format!("arn:aws:s3:::{bucket}"),
+                },
+                "object": object,
+            },
+        }],
+        "orkReprocess": { "force": force },
+    })
+}
+
 /// Whether a key names an `.ork` file (any case).
 pub fn is_ork_key(key: &str) -> bool {
     key.len() >= 4 && key[key.len() - 4..].eq_ignore_ascii_case(".ork")
@@ -152,6 +229,39 @@ mod tests {
         check("bad%zz.ork", Err(()));
         check("cut%4", Err(()));
         check("%FF%FE.ork", Err(()));
+    }
+
+    #[test]
+    fn keys_encode_as_s3_does_and_round_trip() {
+        for (key, encoded) in [
+            ("uploads/rocket.ork", "uploads/rocket.ork"),
+            (
+                "uploads/my rocket+v2 (1).ork",
+                "uploads/my+rocket%2Bv2+%281%29.ork",
+            ),
+            ("uploads/Höhenrakete.ork", "uploads/H%C3%B6henrakete.ork"),
+            ("a%b&c=d.ork", "a%25b%26c%3Dd.ork"),
+        ] {
+            assert_eq!(encode_key(key), encoded, "{key}");
+            assert_eq!(decode_key(encoded).as_deref(), Ok(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn a_created_event_turns_back_into_its_job() {
+        let v = created_event("eu-west-1", "b", "up/a b+c.ork", 123, Some("\"e1\""), true);
+        let inv: Invocation = serde_json::from_value(v).unwrap();
+        assert_eq!(inv.reprocess, Some(ReprocessMark { force: true }));
+        let job = jobs(&inv.event).remove(0).unwrap();
+        assert_eq!(job.kind, JobKind::Created);
+        assert_eq!(
+            (job.bucket.as_str(), job.key.as_str()),
+            ("b", "up/a b+c.ork")
+        );
+        assert_eq!((job.size, job.etag.as_deref()), (Some(123), Some("e1")));
+        // A plain S3 event has no mark.
+        let plain: Invocation = serde_json::from_str(r#"{"Records": []}"#).unwrap();
+        assert_eq!(plain.reprocess, None);
     }
 
     #[test]

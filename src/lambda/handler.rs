@@ -56,6 +56,35 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
         event: &S3Event,
         request_id: &str,
     ) -> Result<Summary, InvocationError> {
+        self.handle_with(event, request_id, &self.config).await
+    }
+
+    /// Handles an invocation: an S3 event, or one from `ork reprocess --via-lambda`, whose
+    /// mark may ask to reprocess unchanged objects.
+    pub async fn handle_invocation(
+        &self,
+        invocation: &event::Invocation,
+        request_id: &str,
+    ) -> Result<Summary, InvocationError> {
+        match &invocation.reprocess {
+            Some(mark) if mark.force && !self.config.force => {
+                let config = PipelineConfig {
+                    force: true,
+                    ..self.config.clone()
+                };
+                self.handle_with(&invocation.event, request_id, &config)
+                    .await
+            }
+            _ => self.handle(&invocation.event, request_id).await,
+        }
+    }
+
+    async fn handle_with(
+        &self,
+        event: &S3Event,
+        request_id: &str,
+        config: &PipelineConfig,
+    ) -> Result<Summary, InvocationError> {
         let mut metrics = Metrics::default();
         let mut summary = Summary::default();
         let mut failures: Vec<String> = Vec::new();
@@ -82,7 +111,7 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
                 }
             };
             let result = match job.kind {
-                JobKind::Created => self.created(&job, request_id, &mut metrics).await,
+                JobKind::Created => self.created(&job, request_id, config, &mut metrics).await,
                 JobKind::Removed => self.removed(&job, request_id, &mut metrics).await,
             };
             match result {
@@ -122,9 +151,10 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
         &self,
         job: &event::Job,
         request_id: &str,
+        config: &PipelineConfig,
         metrics: &mut Metrics,
     ) -> Result<RecordResult, PipelineError> {
-        let limit = self.config.parse.limits.max_input_bytes;
+        let limit = config.parse.limits.max_input_bytes;
         // Refused before downloading when the event already says it is too big.
         if let Some(size) = job.size.filter(|&s| s > limit) {
             let mut source = pipeline::oversized_source(&job.bucket, &job.key, size);
@@ -143,8 +173,7 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
         };
         let mut times = StageTimes::default();
         let processed =
-            pipeline::process_object(&ports, &self.config, &job.bucket, &job.key, &mut times)
-                .await?;
+            pipeline::process_object(&ports, config, &job.bucket, &job.key, &mut times).await?;
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         metrics.parse_ms += ms(times.parse);
         metrics.render_ms += ms(times.render);

@@ -3,7 +3,7 @@
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 
-use crate::pipeline::{FetchedObject, ObjectSource, SourceError};
+use crate::pipeline::{FetchedObject, ListPage, Listed, ObjectLister, ObjectSource, SourceError};
 
 /// Reads design objects from S3.
 #[derive(Debug, Clone)]
@@ -104,5 +104,45 @@ impl ObjectSource for S3Source {
             etag,
             version_id,
         })
+    }
+}
+
+impl ObjectLister for S3Source {
+    async fn list_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        token: Option<&str>,
+    ) -> Result<ListPage, SourceError> {
+        let out = self
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| SourceError::Transient {
+                bucket: bucket.into(),
+                key: prefix.into(),
+                reason: format!("listing: {}", aws_sdk_s3::error::DisplayErrorContext(&e)),
+            })?;
+        let objects = out
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                Some(Listed {
+                    key: o.key()?.to_string(),
+                    size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    etag: o.e_tag().map(str::to_string),
+                })
+            })
+            .collect();
+        let next = out
+            .is_truncated()
+            .unwrap_or(false)
+            .then(|| out.next_continuation_token().map(str::to_string))
+            .flatten();
+        Ok(ListPage { objects, next })
     }
 }
