@@ -211,20 +211,22 @@ impl ObjectSource for MemorySource {
         key: &str,
         max_bytes: u64,
     ) -> Result<FetchedObject, SourceError> {
-        let bytes = self
-            .lock()
+        let objects = self.lock();
+        let stored = objects
             .get(&(bucket.to_string(), key.to_string()))
-            .cloned()
             .ok_or_else(|| SourceError::Gone {
                 bucket: bucket.into(),
                 key: key.into(),
             })?;
-        if bytes.len() as u64 > max_bytes {
+        // Refused by its size before any copy, as S3 refuses by Content-Length.
+        if stored.len() as u64 > max_bytes {
             return Err(SourceError::TooLarge {
-                size: bytes.len() as u64,
+                size: stored.len() as u64,
                 limit: max_bytes,
             });
         }
+        let bytes = stored.clone();
+        drop(objects);
         Ok(FetchedObject {
             etag: Some(memory_etag(&bytes)),
             version_id: None,
@@ -315,6 +317,19 @@ pub enum PipelineError {
 }
 
 impl PipelineError {
+    /// Whether a retry may succeed by itself (throttling, a dropped connection, a server
+    /// error), as opposed to a failure that needs someone to act (wrong credentials, a bad
+    /// setting). Either way the invocation fails, so the event can be retried or redriven.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Source(SourceError::Transient { .. }) => true,
+            Self::Source(_) => false,
+            Self::Graph(graph::GraphError::RetriesExhausted { last, .. }) => last.is_retryable(),
+            Self::Graph(e) => e.is_retryable(),
+            Self::Images(e) => e.is_transient(),
+        }
+    }
+
     /// `source`, `graph` or `images`: the failure class for metrics and logs.
     pub fn class(&self) -> &'static str {
         match self {

@@ -21,6 +21,8 @@ Outputs (committed, deterministic; re-running gives byte-identical files):
   bad-truncated-xml.ork      minimal.ork cut in the middle of <rocket>
   bad-zip-bomb.ork           zip whose rocket.ork inflates to an XML prefix + 600 MiB of spaces (streamed;
                              the generator never holds more than 1 MiB of it)
+  bad-png.ork                the 1x1 PNG of zipped.ork's decal, under an .ork name
+  bad-pdf.ork                a small valid one-page PDF, under an .ork name
 
 Hand-written and NOT produced here: minimal.ork, format-1.0-position.ork, format-1.8-axialoffset.ork,
 all-components.ork, boosterset-legacy.ork, localized-columns.ork, bad-entity-bomb.ork, bad-rocksim.ork.
@@ -136,6 +138,26 @@ def tiny_png():
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
+def tiny_pdf():
+    """A valid one-page PDF (no content stream), with a correct xref table."""
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for o in offsets:
+        out += b"%010d 00000 n \n" % o
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
 def pseudo_random(n, seed):
     out = bytearray()
     counter = 0
@@ -221,6 +243,12 @@ def main():
             w.write(prefix)
             for _ in range(600):
                 w.write(chunk)
+
+    # bad-png.ork
+    write("bad-png.ork", tiny_png())
+
+    # bad-pdf.ork
+    write("bad-pdf.ork", tiny_pdf())
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::proxy::Proxy;
 use ork_processor::graph::{self, queries, GraphConfig, GraphSink, Neo4jSink, Statement, Value};
 use ork_processor::model::Design;
 use std::collections::{BTreeMap, BTreeSet};
@@ -286,51 +287,36 @@ async fn a_new_version_replaces_the_old_one() {
         sink.existing_fingerprint(&id).await.expect("fp"),
         Some(pb.fingerprint.clone())
     );
-    // mark_invalid replaces the design with a bare invalid node.
+    // mark_invalid keeps the good design whole and records the rejection on it.
+    let before = counts(&sink, std::slice::from_ref(&id)).await;
     let source = graph::SourceObject::from_bytes(&bucket, key, b"garbage");
+    sink.mark_invalid(&source, "not an OpenRocket design")
+        .await
+        .expect("invalid");
+    assert_eq!(counts(&sink, std::slice::from_ref(&id)).await, before);
+    let stored = sink
+        .stored(std::slice::from_ref(&id))
+        .await
+        .expect("stored");
+    assert_eq!(stored[0].status, "ok");
+    assert_eq!(stored[0].sha256, pb.fingerprint.sha256);
+    assert_eq!(
+        stored[0].rejected_sha256.as_deref(),
+        Some(&*graph::sha256_hex(b"garbage"))
+    );
+    // Once the design is gone, an invalid upload is a bare invalid node.
+    delete_all(&sink, std::slice::from_ref(&id)).await;
     sink.mark_invalid(&source, "not an OpenRocket design")
         .await
         .expect("invalid");
     let c = counts(&sink, std::slice::from_ref(&id)).await;
     assert_eq!(c.len(), 1, "{c:?}");
+    let stored = sink
+        .stored(std::slice::from_ref(&id))
+        .await
+        .expect("stored");
+    assert_eq!(stored[0].status, "invalid");
     delete_all(&sink, &[id]).await;
-}
-
-/// A TCP proxy to the server that cuts every connection once `limit` bytes went upstream.
-async fn cutting_proxy(upstream: String, limit: usize) -> std::io::Result<u16> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
-                    return;
-                };
-                let (mut cr, mut cw) = client.split();
-                let (mut sr, mut sw) = server.split();
-                let up = async {
-                    let mut sent = 0;
-                    let mut buf = vec![0u8; 4096];
-                    while let Ok(n) = cr.read(&mut buf).await {
-                        if n == 0 || sent + n > limit {
-                            break;
-                        }
-                        if sw.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                        sent += n;
-                    }
-                };
-                let down = async {
-                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
-                };
-                tokio::select! { _ = up => {}, _ = down => {} }
-            });
-        }
-    });
-    Ok(port)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -359,14 +345,9 @@ async fn a_dropped_connection_keeps_the_old_version() {
     // Through a proxy that cuts the connection after 6 kB: the handshake and the first
     // statements pass, the rest of the transaction never arrives.
     let mut config = GraphConfig::from_env().expect("env").expect("set");
-    let target = config
-        .uri
-        .split("://")
-        .nth(1)
-        .unwrap_or("127.0.0.1:7687")
-        .to_owned();
-    let port = cutting_proxy(target, 6000).await.expect("proxy");
-    config.uri = format!("bolt://127.0.0.1:{port}");
+    let proxy = Proxy::for_uri(&config.uri).await.expect("proxy");
+    proxy.cut_after(6000);
+    config.uri = proxy.uri("bolt");
     config.max_attempts = 2;
     let cut = Neo4jSink::connect(config)
         .await

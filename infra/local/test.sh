@@ -41,9 +41,9 @@ fi
 echo "== cargo test"
 cargo test --all-targets --locked
 
-echo "== replay an S3 event through bootstrap with cargo-lambda"
+echo "== replay an S3 event through bootstrap with cargo-lambda, then ork reprocess --via-lambda"
 if [ -n "${NEO4J_URI:-}" ] && [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then
-  bash infra/local/replay.sh testdata/events/multi-record.json
+  bash infra/local/replay.sh testdata/events/multi-record.json --reprocess
 else
   echo "SKIPPED cargo-lambda replay: the local graph or S3 server is not running"
 fi

@@ -4,28 +4,21 @@
 // The handler future (S3 + Neo4j + Cloudinary clients) nests deeper than the default limit.
 #![recursion_limit = "256"]
 
-use aws_lambda_events::event::s3::S3Event;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use ork_processor::lambda::config::{self, SecretsManager};
+use ork_processor::lambda::event::Invocation;
 use ork_processor::lambda::handler::{Handler, Summary};
 use ork_processor::lambda::lazy::LazyNeo4j;
 use ork_processor::lambda::s3::S3Source;
 use ork_processor::ork::ParseOptions;
 use ork_processor::pipeline::PipelineConfig;
 use ork_processor::publish::CloudinaryStore;
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     ork_processor::lambda::install_crypto_provider();
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_target(false)
-        .with_current_span(false)
-        .init();
+    // JSON lines on stdout, level from RUST_LOG (default info).
+    ork_processor::lambda::logs::init()?;
 
     let env = |k: &str| std::env::var(k).ok();
     let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -54,11 +47,14 @@ async fn main() -> Result<(), Error> {
     };
     // The handler lives for the whole process.
     let handler: &'static Handler<_, _, _> = Box::leak(Box::new(handler));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<S3Event>| async move {
-        let summary: Summary = handler
-            .handle(&event.payload, &event.context.request_id)
-            .await?;
-        Ok::<_, Error>(summary)
-    }))
+    // An S3 event, or one `ork reprocess --via-lambda` made (it may carry `orkReprocess`).
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Invocation>| async move {
+            let summary: Summary = handler
+                .handle_invocation(&event.payload, &event.context.request_id)
+                .await?;
+            Ok::<_, Error>(summary)
+        },
+    ))
     .await
 }

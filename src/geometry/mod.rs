@@ -53,7 +53,7 @@ pub enum GeometryError {
         what: &'static str,
     },
     /// A value outside its physical range (negative length, NaN, …).
-    #[error("component {index} ({kind}): {what} = {value} is not physical")]
+    #[error("component {index} ({kind}): {what} = {} is not physical", short(*.value))]
     NonPhysical {
         index: usize,
         kind: &'static str,
@@ -66,6 +66,16 @@ pub enum GeometryError {
     /// Nothing to measure: no stage or no body component.
     #[error("the design has no body components")]
     Empty,
+}
+
+/// A number as people read it: plain when moderate, in exponent form when huge or tiny (a
+/// 1e308 must not print as 309 digits).
+fn short(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 impl GeometryError {

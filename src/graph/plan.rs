@@ -200,23 +200,26 @@ impl StoredDesign {
         Self::from_row(&row)
     }
 
-    /// Whether the bytes with this SHA-256 were already handled by processor `version`:
-    /// written, or refused while the good version was kept.
+    /// Whether the last upload seen under this key had this SHA-256 and was handled by
+    /// processor `version`: the stored design itself, or — when a later upload was refused and
+    /// the good version kept — that refused upload. (Good bytes uploaded again after a refusal
+    /// are new work: writing them clears the rejection.)
     pub fn has_sha256(&self, sha256: &str, version: &str) -> bool {
-        (self.sha256 == sha256 && self.processor_version == version)
-            || (self.rejected_sha256.as_deref() == Some(sha256)
-                && self.rejected_processor_version.as_deref() == Some(version))
+        match (&self.rejected_sha256, &self.rejected_processor_version) {
+            (Some(sha), Some(v)) => sha == sha256 && v == version,
+            (Some(_), None) | (None, Some(_)) => false,
+            (None, None) => self.sha256 == sha256 && self.processor_version == version,
+        }
     }
 
     /// [`Self::has_sha256`] by the object's ETag, as a listing gives it (no download needed).
     pub fn has_etag(&self, etag: &str, version: &str) -> bool {
-        (self.etag.as_deref().is_some_and(|e| same_etag(e, etag))
-            && self.processor_version == version)
-            || (self
-                .rejected_etag
-                .as_deref()
-                .is_some_and(|e| same_etag(e, etag))
-                && self.rejected_processor_version.as_deref() == Some(version))
+        if self.rejected_sha256.is_some() {
+            return self.rejected_etag.as_deref().is_some_and(|e| same_etag(e, etag))
+                && self.rejected_processor_version.as_deref() == Some(version);
+        }
+        self.etag.as_deref().is_some_and(|e| same_etag(e, etag))
+            && self.processor_version == version
     }
 }
 

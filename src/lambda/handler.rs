@@ -29,10 +29,10 @@ pub struct Summary {
     pub records: Vec<RecordResult>,
 }
 
-/// A transient failure of at least one record: the invocation fails so that Lambda retries it
-/// (and then sends it to the on-failure destination).
+/// A failure of at least one record (other than an invalid design): the invocation fails so
+/// that Lambda retries it (and then sends it to the on-failure destination).
 #[derive(Debug, thiserror::Error)]
-#[error("{failed} of {total} record(s) failed transiently; first: {first}")]
+#[error("{failed} of {total} record(s) failed; first: {first}")]
 pub struct InvocationError {
     pub failed: usize,
     pub total: usize,
@@ -117,8 +117,16 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
             match result {
                 Ok(r) => summary.records.push(r),
                 Err(e) => {
-                    metrics.failures_transient += 1;
-                    error!(request_id, bucket = %job.bucket, key = %job.key, class = e.class(), error = %e, "record failed transiently");
+                    // Either way the invocation fails, so that the event is retried (transient)
+                    // or lands in the failure queue for a redrive once someone has acted
+                    // (credentials, settings).
+                    let transient = e.is_transient();
+                    if transient {
+                        metrics.failures_transient += 1;
+                    } else {
+                        metrics.failures_permanent += 1;
+                    }
+                    error!(request_id, bucket = %job.bucket, key = %job.key, class = e.class(), transient, error = %e, "record failed");
                     failures.push(format!("{}/{}: {e}", job.bucket, job.key));
                     summary.records.push(RecordResult {
                         bucket: job.bucket.clone(),

@@ -15,6 +15,8 @@ pub struct Metrics {
     pub skipped: u64,
     pub unchanged: u64,
     pub failures_transient: u64,
+    /// Records that failed in a way a retry alone will not fix (credentials, settings).
+    pub failures_permanent: u64,
     pub parse_ms: f64,
     pub render_ms: f64,
     pub upload_ms: f64,
@@ -31,7 +33,11 @@ impl Metrics {
             ("RecordsSkipped", "Count", self.skipped as f64),
             ("DesignsUnchanged", "Count", self.unchanged as f64),
             ("FailuresTransient", "Count", self.failures_transient as f64),
-            ("FailuresPermanent", "Count", self.designs_invalid as f64),
+            (
+                "FailuresPermanent",
+                "Count",
+                (self.designs_invalid + self.failures_permanent) as f64,
+            ),
             ("ParseMs", "Milliseconds", self.parse_ms),
             ("RenderMs", "Milliseconds", self.render_ms),
             ("UploadMs", "Milliseconds", self.upload_ms),

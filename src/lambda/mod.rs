@@ -13,6 +13,7 @@ pub mod config;
 pub mod event;
 pub mod handler;
 pub mod lazy;
+pub mod logs;
 pub mod metrics;
 pub mod s3;
 

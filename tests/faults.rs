@@ -1,0 +1,504 @@
+//! Fault tolerance of the Lambda handler, on the real local servers as in `lambda_e2e.rs`: S3
+//! (moto, `infra/local/s3.sh`), the graph (ArcadeDB over Bolt, `infra/local/graphdb.sh`) and
+//! the Cloudinary contract stub. One test per fault; each skips with a message when the S3 or
+//! graph server is not configured.
+//!
+//! Faults covered elsewhere, not repeated here:
+//! * Cloudinary answering 500 forever: `lambda_e2e.rs` (`s3_events_end_to_end`, "Cloudinary
+//!   failing for good", request `req-6`): the invocation fails (Lambda retries it) and no
+//!   `Design` is written; `publish.rs` (`server_errors_forever_give_a_transient_error`) checks
+//!   the store's own retries and the transient class.
+//! * The object deleted between the event and the GET: `lambda_e2e.rs` (request `req-5`, the
+//!   record's outcome is `gone` and the invocation succeeds); `secrets.rs` checks that it is
+//!   logged as skipped (`outcome: gone`).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::event::s3::S3Event;
+use common::proxy::Proxy;
+use common::stub::Stub;
+use ork_processor::graph::{self, GraphConfig, GraphSink, Neo4jSink, Statement};
+use ork_processor::lambda::handler::{Handler, InvocationError, Summary};
+use ork_processor::lambda::logs::{self, MemoryLog};
+use ork_processor::lambda::s3::S3Source;
+use ork_processor::pipeline::{self, PipelineConfig};
+use ork_processor::publish::ImageStore;
+use ork_processor::render::RenderConfig;
+use serde_json::{json, Value};
+use tracing_subscriber::EnvFilter;
+
+/// Everything this test binary logs (all threads), in the Lambda's JSON format.
+fn log() -> &'static MemoryLog {
+    static LOG: OnceLock<MemoryLog> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = MemoryLog::new();
+        tracing::subscriber::set_global_default(logs::subscriber(
+            log.clone(),
+            EnvFilter::new("info"),
+        ))
+        .expect("the only global subscriber of this binary");
+        log
+    })
+}
+
+/// Logged events of one invocation with the given message.
+fn events(request_id: &str, message: &str) -> Vec<Value> {
+    log()
+        .events()
+        .into_iter()
+        .filter(|e| e["fields"]["request_id"] == request_id && e["fields"]["message"] == message)
+        .collect()
+}
+
+/// The local servers, a bucket of the test's own and a direct graph connection.
+struct Env {
+    bucket: String,
+    s3: aws_sdk_s3::Client,
+    source: S3Source,
+    graph_config: GraphConfig,
+    /// Straight to the server, never through a proxy: the test's view of the graph.
+    direct: Neo4jSink,
+    stub: Stub,
+}
+
+async fn env(test: &str) -> Option<Env> {
+    if std::env::var("AWS_ENDPOINT_URL_S3").is_err() {
+        eprintln!(
+            "SKIPPED {test}: AWS_ENDPOINT_URL_S3 is not set (infra/local/s3.sh starts a local S3)"
+        );
+        return None;
+    }
+    let Some(graph_config) = GraphConfig::from_env().expect("graph settings") else {
+        eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/graphdb.sh starts a local graph database)");
+        return None;
+    };
+    let stub = Stub::start()?;
+    ork_processor::lambda::install_crypto_provider();
+    log();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let bucket = format!(
+        "ork-faults-{}-{}-{nanos}",
+        test.replace('_', "-").chars().take(20).collect::<String>(),
+        std::process::id()
+    );
+    let source = S3Source::from_env(true).await;
+    let s3 = source.client().clone();
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    let direct = Neo4jSink::connect(graph_config.clone())
+        .await
+        .expect("graph");
+    direct.ensure_schema().await.expect("schema");
+    Some(Env {
+        bucket,
+        s3,
+        source,
+        graph_config,
+        direct,
+        stub,
+    })
+}
+
+impl Env {
+    async fn put(&self, key: &str, bytes: &[u8]) {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(bytes.to_vec().into())
+            .send()
+            .await
+            .expect("put object");
+    }
+
+    /// A handler as the Lambda builds it, on the given graph sink, with its own image store.
+    fn handler(&self, graph: Neo4jSink) -> Handler<S3Source, Neo4jSink, impl ImageStore> {
+        Handler {
+            source: self.source.clone(),
+            graph,
+            images: self.stub.store(),
+            config: PipelineConfig {
+                render: RenderConfig {
+                    width_px: 800,
+                    thumb_width_px: 200,
+                    ..RenderConfig::default()
+                },
+                ..PipelineConfig::default()
+            },
+            function_name: "ork-faults".into(),
+        }
+    }
+
+    async fn rows(&self, cypher: &str, key: &str, columns: &[&str]) -> Vec<Vec<Option<Value>>> {
+        let st = Statement::new(cypher).param("id", graph::design_id(&self.bucket, key));
+        self.direct
+            .query_rows(&st, columns)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{cypher}"))
+    }
+
+    async fn count(&self, cypher: &str, key: &str) -> i64 {
+        let rows = self.rows(cypher, key, &["n"]).await;
+        rows.first()
+            .and_then(|r| r[0].as_ref())
+            .and_then(Value::as_i64)
+            .unwrap_or(-1)
+    }
+
+    /// Asserts that the graph holds exactly `want` under `key`, whole and alone: one `Design`
+    /// node with its bytes and counts, the component uids of its plan once each, every
+    /// component reachable from the design, and as many configurations and simulations as
+    /// the plan. Returns the design's properties.
+    async fn assert_design(&self, key: &str, want: &Version, context: &str) -> Value {
+        let designs = self
+            .rows(
+                "MATCH (d:Design {design_id: $id}) RETURN properties(d) AS p",
+                key,
+                &["p"],
+            )
+            .await;
+        assert_eq!(designs.len(), 1, "{context}: Design nodes for {key}");
+        let d = designs[0][0].clone().expect("design properties");
+        assert_eq!(d["status"], "ok", "{context}: {d}");
+        assert_eq!(
+            d["sha256"],
+            want.sha256.as_str(),
+            "{context}: stored version"
+        );
+        assert_eq!(
+            d["component_count"].as_i64(),
+            Some(want.components as i64),
+            "{context}: {d}"
+        );
+        let uids: Vec<String> = self
+            .rows(
+                "MATCH (c:Component {design_id: $id}) RETURN c.uid AS uid",
+                key,
+                &["uid"],
+            )
+            .await
+            .into_iter()
+            .map(|r| {
+                r[0].as_ref()
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect();
+        let distinct: BTreeSet<String> = uids.iter().cloned().collect();
+        assert_eq!(
+            uids.len(),
+            distinct.len(),
+            "{context}: duplicate component uids"
+        );
+        assert_eq!(distinct, want.uids, "{context}: component uids");
+        let reachable = self
+            .count(
+                "MATCH (d:Design {design_id: $id})-[:HAS_STAGE|CONTAINS*1..]->(c:Component) \
+                 RETURN count(DISTINCT c) AS n",
+                key,
+            )
+            .await;
+        assert_eq!(
+            reachable, want.components as i64,
+            "{context}: orphan components"
+        );
+        for (label, n) in [
+            ("MotorConfiguration", want.configurations),
+            ("Simulation", want.simulations),
+        ] {
+            let st = format!("MATCH (x:{label} {{design_id: $id}}) RETURN count(x) AS n");
+            assert_eq!(self.count(&st, key).await, n as i64, "{context}: {label}");
+        }
+        d
+    }
+
+    async fn delete(&self, keys: &[&str]) {
+        for key in keys {
+            self.direct
+                .delete_design(&graph::design_id(&self.bucket, key))
+                .await
+                .expect("clean up");
+        }
+    }
+}
+
+/// One version of a design file and what the graph should hold for it.
+struct Version {
+    bytes: Vec<u8>,
+    sha256: String,
+    components: usize,
+    uids: BTreeSet<String>,
+    configurations: usize,
+    simulations: usize,
+}
+
+fn version(file: &str, bucket: &str, key: &str) -> Version {
+    let bytes = std::fs::read(common::testdata(file)).expect("test file");
+    let analysis = pipeline::analyse(bucket, key, &bytes, &Default::default());
+    let design = &analysis.parsed.as_ref().expect("a valid design").design;
+    let plan = analysis.plan();
+    assert_eq!(plan.graph.components.len(), design.components.len());
+    Version {
+        sha256: graph::sha256_hex(&bytes),
+        components: design.components.len(),
+        uids: plan
+            .graph
+            .components
+            .iter()
+            .map(|c| c.uid.clone())
+            .collect(),
+        configurations: plan.graph.configurations.len(),
+        simulations: plan.graph.simulations.len(),
+        bytes,
+    }
+}
+
+/// An S3 notification for one object (the key needs no URL-encoding).
+fn s3_event(name: &str, bucket: &str, key: &str) -> S3Event {
+    serde_json::from_value(json!({
+        "Records": [{
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": "us-east-1",
+            "eventTime": "2026-11-25T12:00:00.000Z",
+            "eventName": name,
+            "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
+            "requestParameters": {"sourceIPAddress": "203.0.113.7"},
+            "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "x"},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "ork-uploads",
+                "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+                "object": {"key": key, "sequencer": "0066A1B2C3D4E5F601"}
+            }
+        }]
+    }))
+    .expect("S3 event")
+}
+
+fn created(bucket: &str, key: &str) -> S3Event {
+    s3_event("ObjectCreated:Put", bucket, key)
+}
+
+fn outcome(result: &Result<Summary, InvocationError>) -> &'static str {
+    match result {
+        Ok(s) => s.records[0].outcome,
+        Err(_) => "invocation failed",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_server_stopping_mid_load_keeps_the_old_design_and_fails_retryably() {
+    let test = "graph_server_stopping_mid_load";
+    let Some(env) = env(test).await else { return };
+    let key = "uploads/fault-graph-stop.ork";
+    let calibration_key = "uploads/fault-graph-size.ork";
+    let v1 = version("minimal.ork", &env.bucket, key);
+    let v2 = version("all-components.ork", &env.bucket, key);
+    assert_ne!(v1.components, v2.components);
+
+    // The handler's graph connection goes through the proxy; the test reads the graph directly.
+    let proxy = Proxy::for_uri(&env.graph_config.uri).await.expect("proxy");
+    let mut config = env.graph_config.clone();
+    config.uri = proxy.uri("bolt");
+    // Fewer transaction attempts than the Lambda's 20, so that giving up takes seconds, not
+    // tens of seconds; enough to ride out write conflicts with other users of the server.
+    config.max_attempts = 8;
+    let handler = env.handler(Neo4jSink::connect(config).await.expect("graph via proxy"));
+
+    // Version 1 goes in.
+    env.put(key, &v1.bytes).await;
+    let r = handler.handle(&created(&env.bucket, key), "stop-1").await;
+    assert_eq!(outcome(&r), "written", "{r:?}");
+    env.assert_design(key, &v1, "version 1").await;
+
+    // How many bytes the handler sends the graph for version 2 (under another key).
+    env.put(calibration_key, &v2.bytes).await;
+    let before = proxy.bytes_up();
+    let r = handler
+        .handle(&created(&env.bucket, calibration_key), "stop-size")
+        .await;
+    assert_eq!(outcome(&r), "written", "{r:?}");
+    let full = proxy.bytes_up() - before;
+    eprintln!("{test}: a version-2 invocation sends {full} bytes to the graph");
+
+    // Version 2 replaces it in S3; the graph server stops half-way through the load.
+    env.put(key, &v2.bytes).await;
+    let uploads_before = env.stub.state().await["uploads"].clone();
+    proxy.stop_after(full / 2);
+    let started = Instant::now();
+    let err = handler
+        .handle(&created(&env.bucket, key), "stop-2")
+        .await
+        .expect_err("the graph stopped mid-load");
+    let took = started.elapsed();
+    eprintln!("{test}: failed after {took:?}: {err}");
+    assert!(proxy.cuts() >= 1, "the proxy cut the connection");
+    // The invocation fails, so Lambda retries it; the record's class is `graph`.
+    assert_eq!((err.failed, err.total), (1, 1), "{err}");
+    assert!(
+        err.first.contains("writing the graph") && err.first.contains("unavailable"),
+        "{err}"
+    );
+    let logged = events("stop-2", "record failed");
+    assert_eq!(logged.len(), 1, "{}", log().text());
+    assert_eq!(logged[0]["level"], "ERROR");
+    assert_eq!(logged[0]["fields"]["class"], "graph", "{}", logged[0]);
+    assert_eq!(
+        logged[0]["fields"]["transient"], true,
+        "retryable: {}",
+        logged[0]
+    );
+    // The cut came after the images were uploaded, so during the graph write itself.
+    let uploads_after = env.stub.state().await["uploads"].clone();
+    let profile = format!("designs/{}/profile", graph::design_id(&env.bucket, key));
+    assert_eq!(
+        uploads_after[&profile]["count"].as_u64(),
+        uploads_before[&profile]["count"].as_u64().map(|n| n + 1),
+        "version 2's images were uploaded before the graph write"
+    );
+
+    // Version 1 is still there, whole, read straight from the server; and again once the
+    // server surely noticed the dropped connection.
+    env.assert_design(key, &v1, "after the cut").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    env.assert_design(key, &v1, "after the cut, 500 ms later")
+        .await;
+
+    // The server is back: Lambda's retry of the same event, on the same warm instance,
+    // writes version 2. Lambda retries a failed asynchronous invocation twice; a write
+    // conflict with another user of the shared server may use one of those retries.
+    proxy.restore();
+    let mut tries = 0;
+    let r = loop {
+        tries += 1;
+        let r = handler
+            .handle(&created(&env.bucket, key), &format!("stop-3-{tries}"))
+            .await;
+        match &r {
+            Err(e) if tries < 3 => {
+                eprintln!("{test}: retry {tries} failed: {e}");
+                assert!(e.first.contains("writing the graph"), "{e}");
+            }
+            _ => break r,
+        }
+    };
+    assert_eq!(outcome(&r), "written", "{r:?}");
+    let d = env.assert_design(key, &v2, "after the retry").await;
+    for url in ["profile_url", "thumbnail_url", "svg_url"] {
+        assert!(
+            d[url]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&env.stub.base)),
+            "{d}"
+        );
+    }
+    env.delete(&[key, calibration_key]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloudinary_429_then_200_is_retried_and_succeeds() {
+    let test = "cloudinary_429_then_200";
+    let Some(env) = env(test).await else { return };
+    let key = "uploads/fault-cloudinary-429.ork";
+    let v = version("minimal.ork", &env.bucket, key);
+    env.put(key, &v.bytes).await;
+    let handler = env.handler(
+        Neo4jSink::connect(env.graph_config.clone())
+            .await
+            .expect("graph"),
+    );
+
+    // The first upload is throttled with `Retry-After: 1`; the rest succeed.
+    env.stub
+        .control(json!({"fail_next": [429], "retry_after": 1}))
+        .await;
+    let started = Instant::now();
+    let summary = handler
+        .handle(&created(&env.bucket, key), "cld-429")
+        .await
+        .expect("the invocation succeeds");
+    let took = started.elapsed();
+    assert_eq!(summary.records[0].outcome, "written", "{summary:?}");
+    assert!(
+        took >= Duration::from_millis(950),
+        "Retry-After honoured: {took:?}"
+    );
+
+    let d = env.assert_design(key, &v, "after the retried upload").await;
+    for url in ["profile_url", "thumbnail_url", "svg_url"] {
+        let u = d[url].as_str().unwrap_or_else(|| panic!("no {url}: {d}"));
+        assert!(u.starts_with(&env.stub.base), "{url} = {u}");
+    }
+    let served = env.stub.get(d["profile_url"].as_str().unwrap()).await;
+    assert_eq!(served.0, 200);
+    assert!(served.2.starts_with(b"\x89PNG"));
+
+    // The stub saw the throttled request and its retry: 3 images, 4 requests, 1 stored copy.
+    let state = env.stub.state().await;
+    assert_eq!(state["failures_injected"], 1, "{state}");
+    assert_eq!(state["requests"], 4, "{state}");
+    assert_eq!(state["signatures"]["verified"], 3, "{state}");
+    assert_eq!(state["signatures"]["rejected"], 0, "{state}");
+    let id = graph::design_id(&env.bucket, key);
+    for kind in ["profile", "thumbnail", "svg"] {
+        assert_eq!(
+            state["uploads"][format!("designs/{id}/{kind}")]["count"],
+            1,
+            "{state}"
+        );
+    }
+    assert!(
+        events("cld-429", "record failed").is_empty(),
+        "no failure logged"
+    );
+    env.delete(&[key]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_invocations_for_one_key_leave_one_consistent_design() {
+    let test = "concurrent_invocations_for_one_key";
+    let Some(env) = env(test).await else { return };
+    let key = "uploads/fault-concurrent.ork";
+    // Two Lambda instances: each its own graph connection and HTTP client, so nothing in
+    // one process serialises them; the database has to.
+    let connect = || async {
+        Neo4jSink::connect(env.graph_config.clone())
+            .await
+            .expect("graph")
+    };
+    let (a, b) = (env.handler(connect().await), env.handler(connect().await));
+
+    // A new design, then a new version of it, each delivered to both instances at once.
+    for (round, file) in [(1, "all-components.ork"), (2, "format-1.8-axialoffset.ork")] {
+        let v = version(file, &env.bucket, key);
+        env.put(key, &v.bytes).await;
+        let event = created(&env.bucket, key);
+        let (id_a, id_b) = (format!("conc-{round}-a"), format!("conc-{round}-b"));
+        let (ra, rb) = tokio::join!(a.handle(&event, &id_a), b.handle(&event, &id_b));
+        let outcomes = [outcome(&ra), outcome(&rb)];
+        eprintln!("{test}: round {round}: {outcomes:?}");
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| *o == "written" || *o == "unchanged"),
+            "round {round}: {ra:?} {rb:?}"
+        );
+        let d = env
+            .assert_design(key, &v, &format!("round {round} ({file})"))
+            .await;
+        assert!(d["profile_url"].as_str().is_some(), "{d}");
+    }
+    env.delete(&[key]).await;
+}
