@@ -378,17 +378,21 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     source.etag = fetched.etag;
     source.version_id = fetched.version_id;
 
-    // Cheap skip: the same bytes already handled (written, or refused) by this version.
-    if !config.force {
-        let started = Instant::now();
-        let stored = ports.graph.stored(std::slice::from_ref(&design_id)).await?;
-        times.graph += started.elapsed();
-        if stored
-            .iter()
-            .any(|s| s.has_sha256(&source.sha256, crate::VERSION))
-        {
-            return Ok(Processed::Unchanged { design_id });
-        }
+    // What the graph holds: for the cheap skip (the same bytes already handled, written or
+    // refused, by this version), and to remove the images it points at once replaced.
+    let started = Instant::now();
+    let previous = ports
+        .graph
+        .stored(std::slice::from_ref(&design_id))
+        .await?
+        .pop();
+    times.graph += started.elapsed();
+    if !config.force
+        && previous
+            .as_ref()
+            .is_some_and(|s| s.has_sha256(&source.sha256, crate::VERSION))
+    {
+        return Ok(Processed::Unchanged { design_id });
     }
 
     let analysis = analyse_source(source, &fetched.bytes, &config.parse);
@@ -413,7 +417,10 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
         .ok()
     });
     times.render = started.elapsed();
+    // Images go under ids of this file version, so the stored design keeps showing its own
+    // until the graph commits the new one.
     let mut images = graph::Images::default();
+    let content = crate::publish::content_tag(&analysis.source.sha256).to_string();
     if let Some(r) = rendered {
         let started = Instant::now();
         let folder = ports.images.folder().to_string();
@@ -422,7 +429,7 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
             (ImageKind::Thumbnail, r.thumb_png),
             (ImageKind::Svg, r.svg.into_bytes()),
         ] {
-            let upload = ImageUpload::for_design(&folder, &design_id, kind, bytes)?;
+            let upload = ImageUpload::for_design(&folder, &design_id, &content, kind, bytes)?;
             let stored = ports.images.upload(&upload).await?;
             match kind {
                 ImageKind::Profile => images.profile_url = Some(stored.secure_url),
@@ -437,7 +444,33 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     let started = Instant::now();
     ports.graph.write_design(&graph::plan(&input)).await?;
     times.graph += started.elapsed();
+
+    // The replaced version's images are no longer shown: remove them. (Should this fail, a
+    // retry redoes the idempotent steps above and tries again.)
+    if let Some(old) = previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256) {
+        let started = Instant::now();
+        delete_images(ports.images, &design_id, &old).await?;
+        times.upload += started.elapsed();
+    }
     Ok(Processed::Written { design_id, images })
+}
+
+/// Deletes the three images of a stored design version (deleting a missing one is fine).
+async fn delete_images<I: ImageStore>(
+    images: &I,
+    design_id: &str,
+    stored: &graph::StoredDesign,
+) -> Result<(), PipelineError> {
+    if stored.sha256.is_empty() {
+        return Ok(());
+    }
+    let folder = images.folder().to_string();
+    let content = crate::publish::content_tag(&stored.sha256);
+    for kind in [ImageKind::Profile, ImageKind::Thumbnail, ImageKind::Svg] {
+        let public_id = crate::publish::public_id(&folder, design_id, content, kind)?;
+        images.delete(&public_id).await?;
+    }
+    Ok(())
 }
 
 /// Describes an object known only by its size (it is not downloaded).
@@ -479,10 +512,13 @@ pub async fn remove_object<G: GraphSink, I: ImageStore>(
     key: &str,
 ) -> Result<bool, PipelineError> {
     let design_id = graph::design_id(bucket, key);
-    let folder = images.folder().to_string();
-    for kind in [ImageKind::Profile, ImageKind::Thumbnail, ImageKind::Svg] {
-        let public_id = crate::publish::public_id(&folder, &design_id, kind)?;
-        images.delete(&public_id).await?;
-    }
+    let Some(stored) = graph_sink
+        .stored(std::slice::from_ref(&design_id))
+        .await?
+        .pop()
+    else {
+        return Ok(false);
+    };
+    delete_images(images, &design_id, &stored).await?;
     Ok(graph_sink.delete_design(&design_id).await?)
 }

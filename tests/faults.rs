@@ -360,21 +360,41 @@ async fn graph_server_stopping_mid_load_keeps_the_old_design_and_fails_retryably
         "retryable: {}",
         logged[0]
     );
-    // The cut came after the images were uploaded, so during the graph write itself.
+    // The cut came after version 2's images were uploaded, so during the graph write itself;
+    // they went under version 2's own ids, so version 1's images are untouched.
     let uploads_after = env.stub.state().await["uploads"].clone();
-    let profile = format!("designs/{}/profile", graph::design_id(&env.bucket, key));
+    let profile = |v: &Version| {
+        format!(
+            "designs/{}/{}/profile",
+            graph::design_id(&env.bucket, key),
+            ork_processor::publish::content_tag(&v.sha256)
+        )
+    };
     assert_eq!(
-        uploads_after[&profile]["count"].as_u64(),
-        uploads_before[&profile]["count"].as_u64().map(|n| n + 1),
+        uploads_after[&profile(&v2)]["count"].as_u64(),
+        Some(1),
         "version 2's images were uploaded before the graph write"
+    );
+    assert_eq!(
+        uploads_after[&profile(&v1)]["count"],
+        uploads_before[&profile(&v1)]["count"],
+        "version 1's images were not overwritten"
     );
 
     // Version 1 is still there, whole, read straight from the server; and again once the
     // server surely noticed the dropped connection.
-    env.assert_design(key, &v1, "after the cut").await;
+    let d1 = env.assert_design(key, &v1, "after the cut").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     env.assert_design(key, &v1, "after the cut, 500 ms later")
         .await;
+    // ... and it still shows its own pictures.
+    let v1_profile = d1["profile_url"]
+        .as_str()
+        .expect("v1 profile url")
+        .to_owned();
+    assert!(v1_profile.contains(&profile(&v1)), "{v1_profile}");
+    let served = env.stub.get(&v1_profile).await;
+    assert_eq!(served.0, 200, "version 1's image is served");
 
     // The server is back: Lambda's retry of the same event, on the same warm instance,
     // writes version 2. Lambda retries a failed asynchronous invocation twice; a write
@@ -396,6 +416,12 @@ async fn graph_server_stopping_mid_load_keeps_the_old_design_and_fails_retryably
     };
     assert_eq!(outcome(&r), "written", "{r:?}");
     let d = env.assert_design(key, &v2, "after the retry").await;
+    // Version 1's images went once version 2 was committed.
+    assert_eq!(
+        env.stub.get(&v1_profile).await.0,
+        404,
+        "version 1's image removed"
+    );
     for url in ["profile_url", "thumbnail_url", "svg_url"] {
         assert!(
             d[url]
@@ -452,9 +478,10 @@ async fn cloudinary_429_then_200_is_retried_and_succeeds() {
     assert_eq!(state["signatures"]["verified"], 3, "{state}");
     assert_eq!(state["signatures"]["rejected"], 0, "{state}");
     let id = graph::design_id(&env.bucket, key);
+    let content = ork_processor::publish::content_tag(&v.sha256);
     for kind in ["profile", "thumbnail", "svg"] {
         assert_eq!(
-            state["uploads"][format!("designs/{id}/{kind}")]["count"],
+            state["uploads"][format!("designs/{id}/{content}/{kind}")]["count"],
             1,
             "{state}"
         );

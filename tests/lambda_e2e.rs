@@ -163,12 +163,14 @@ async fn s3_events_end_to_end() {
     // Every image upload carried a valid signature.
     let state = stub.state().await;
     let text = state.to_string();
+    let simple = body_for("uploads/A simple model rocket.ork");
     let ids: Vec<String> = ["profile", "thumbnail", "svg"]
         .iter()
         .map(|k| {
             format!(
-                "designs/{}/{k}",
-                graph::design_id(&bucket, "uploads/A simple model rocket.ork")
+                "designs/{}/{}/{k}",
+                graph::design_id(&bucket, "uploads/A simple model rocket.ork"),
+                ork_processor::publish::content_tag(&graph::sha256_hex(&simple))
             )
         })
         .collect();

@@ -157,7 +157,22 @@ async fn check_rejection_keeps_the_good_design<G: graph::GraphSink>(sink: &G, bu
     let stored = sink.stored(std::slice::from_ref(&id)).await.unwrap();
     assert_eq!(stored[0].sha256, graph::sha256_hex(&minimal));
     assert_eq!(stored[0].rejected_sha256, None);
-    assert!(sink.delete_design(&id).await.unwrap());
+    // Only the current version's images remain: the replaced version's went after the commit.
+    let tag = ork_processor::publish::content_tag(&graph::sha256_hex(&minimal)).to_owned();
+    let ids = images.public_ids();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(ids.iter().all(|i| i.contains(&tag)), "{ids:?}");
+
+    // Deleting the object removes the design and its images.
+    assert!(pipeline::remove_object(sink, &images, bucket, key)
+        .await
+        .unwrap());
+    assert!(images.public_ids().is_empty());
+    assert!(sink
+        .stored(std::slice::from_ref(&id))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]

@@ -28,7 +28,8 @@ fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
 }
 
 fn profile(store: &impl ImageStore, design_id: &str, bytes: Vec<u8>) -> ImageUpload {
-    ImageUpload::for_design(store.folder(), design_id, ImageKind::Profile, bytes).expect("upload")
+    ImageUpload::for_design(store.folder(), design_id, "c0", ImageKind::Profile, bytes)
+        .expect("upload")
 }
 
 /// The secure URL without its `v<version>/` segment.
@@ -60,7 +61,7 @@ async fn signed_upload_is_verified_and_served_back() {
         .await
         .unwrap();
 
-    assert_eq!(stored.public_id, "designs/d0c0ffee/profile");
+    assert_eq!(stored.public_id, "designs/d0c0ffee/c0/profile");
     assert_eq!((stored.width, stored.height), (Some(7), Some(3)));
     assert_eq!(stored.bytes, bytes.len() as u64);
     assert_eq!(stored.format, "png");
@@ -68,14 +69,14 @@ async fn signed_upload_is_verified_and_served_back() {
     assert_eq!(
         stored.secure_url,
         format!(
-            "{}/{CLOUD}/image/upload/v{}/designs/d0c0ffee/profile.png",
+            "{}/{CLOUD}/image/upload/v{}/designs/d0c0ffee/c0/profile.png",
             stub.base, stored.version
         )
     );
 
     let state = stub.state().await;
     assert_eq!(state["signatures"], json!({"verified": 1, "rejected": 0}));
-    assert_eq!(state["uploads"]["designs/d0c0ffee/profile"]["count"], 1);
+    assert_eq!(state["uploads"]["designs/d0c0ffee/c0/profile"]["count"], 1);
 
     let (status, content_type, served) = stub.get(&stored.secure_url).await;
     assert_eq!((status, content_type.as_str()), (200, "image/png"));
@@ -83,12 +84,18 @@ async fn signed_upload_is_verified_and_served_back() {
 
     // SVG: an image resource, format inferred from the file.
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="10"><rect width="40" height="10"/></svg>"#;
-    let up =
-        ImageUpload::for_design(store.folder(), "d0c0ffee", ImageKind::Svg, svg.to_vec()).unwrap();
+    let up = ImageUpload::for_design(
+        store.folder(),
+        "d0c0ffee",
+        "c0",
+        ImageKind::Svg,
+        svg.to_vec(),
+    )
+    .unwrap();
     let stored = store.upload(&up).await.unwrap();
-    assert_eq!(stored.public_id, "designs/d0c0ffee/svg");
+    assert_eq!(stored.public_id, "designs/d0c0ffee/c0/svg");
     assert_eq!(stored.format, "svg");
-    assert!(stored.secure_url.ends_with("/designs/d0c0ffee/svg.svg"));
+    assert!(stored.secure_url.ends_with("/designs/d0c0ffee/c0/svg.svg"));
     let (status, content_type, served) = stub.get(&stored.secure_url).await;
     assert_eq!((status, content_type.as_str()), (200, "image/svg+xml"));
     assert_eq!(served, svg.to_vec());
@@ -120,7 +127,7 @@ async fn reupload_overwrites_the_same_public_id() {
     let state = stub.state().await;
     let uploads = state["uploads"].as_object().unwrap();
     assert_eq!(uploads.len(), 1, "one stored object: {uploads:?}");
-    assert_eq!(uploads["designs/d1/profile"]["count"], 2);
+    assert_eq!(uploads["designs/d1/c0/profile"]["count"], 2);
     let (_, _, served) = stub.get(&second.secure_url).await;
     assert!(served == second_bytes);
 }
@@ -143,7 +150,7 @@ async fn rate_limit_and_server_errors_are_retried() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(stored.public_id, "designs/d2/profile");
+    assert_eq!(stored.public_id, "designs/d2/c0/profile");
 
     // 500 then 503, no Retry-After: backoff, third attempt succeeds.
     stub.control(json!({"fail_next": [500, 503], "retry_after": null}))
@@ -156,7 +163,7 @@ async fn rate_limit_and_server_errors_are_retried() {
     let state = stub.state().await;
     assert_eq!(state["failures_injected"], 3);
     assert_eq!(state["requests"], 5);
-    assert_eq!(state["uploads"]["designs/d2/profile"]["count"], 2);
+    assert_eq!(state["uploads"]["designs/d2/c0/profile"]["count"], 2);
 }
 
 #[tokio::test]
@@ -222,9 +229,14 @@ async fn bad_secret_is_a_permanent_401_without_the_secret() {
 async fn client_errors_are_permanent_and_not_retried() {
     let stub = stub_or_skip!();
     let store = stub.store();
-    let not_an_image =
-        ImageUpload::for_design(store.folder(), "d6", ImageKind::Profile, b"hello".to_vec())
-            .unwrap();
+    let not_an_image = ImageUpload::for_design(
+        store.folder(),
+        "d6",
+        "c0",
+        ImageKind::Profile,
+        b"hello".to_vec(),
+    )
+    .unwrap();
     let err = store.upload(&not_an_image).await.unwrap_err();
     assert!(!err.is_transient());
     assert_eq!((err.status(), err.attempts()), (Some(400), 1));

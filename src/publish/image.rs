@@ -114,10 +114,15 @@ impl ImageUpload {
     pub fn for_design(
         folder: &str,
         design_id: &str,
+        content: &str,
         kind: ImageKind,
         bytes: impl Into<Vec<u8>>,
     ) -> Result<Self, PublishError> {
-        Self::new(public_id(folder, design_id, kind)?, kind.format(), bytes)
+        Self::new(
+            public_id(folder, design_id, content, kind)?,
+            kind.format(),
+            bytes,
+        )
     }
 
     pub fn public_id(&self) -> &str {
@@ -168,20 +173,38 @@ pub struct StoredImage {
     pub format: String,
 }
 
-/// `<folder>/<design-id>/<kind>`, or `<design-id>/<kind>` when `folder` is empty (leading and
-/// trailing slashes of `folder` are ignored). Errors when the folder or design id would make
-/// an unsafe or ambiguous id (see [`validate_public_id`]).
-pub fn public_id(folder: &str, design_id: &str, kind: ImageKind) -> Result<String, PublishError> {
-    if design_id.is_empty() || design_id.contains('/') {
-        return Err(PublishError::InvalidInput(format!(
-            "design id {design_id:?} must be one non-empty path segment"
-        )));
+/// How many hex digits of the design file's SHA-256 name an image version.
+pub const CONTENT_TAG_LEN: usize = 16;
+
+/// The image version of a design file: the first [`CONTENT_TAG_LEN`] hex digits of its
+/// SHA-256. Images of different file versions never share a public id, so uploading a new
+/// version's images cannot change what the stored (old) design shows until the graph commits.
+pub fn content_tag(sha256: &str) -> &str {
+    sha256.get(..CONTENT_TAG_LEN).unwrap_or(sha256)
+}
+
+/// `<folder>/<design-id>/<content>/<kind>`, or without `<folder>/` when `folder` is empty
+/// (leading and trailing slashes of `folder` are ignored); `content` is the file's
+/// [`content_tag`]. Errors when a part would make an unsafe or ambiguous id (see
+/// [`validate_public_id`]).
+pub fn public_id(
+    folder: &str,
+    design_id: &str,
+    content: &str,
+    kind: ImageKind,
+) -> Result<String, PublishError> {
+    for (what, part) in [("design id", design_id), ("content tag", content)] {
+        if part.is_empty() || part.contains('/') {
+            return Err(PublishError::InvalidInput(format!(
+                "{what} {part:?} must be one non-empty path segment"
+            )));
+        }
     }
     let folder = folder.trim_matches('/');
     let id = if folder.is_empty() {
-        format!("{design_id}/{}", kind.as_str())
+        format!("{design_id}/{content}/{}", kind.as_str())
     } else {
-        format!("{folder}/{design_id}/{}", kind.as_str())
+        format!("{folder}/{design_id}/{content}/{}", kind.as_str())
     };
     validate_public_id(&id)?;
     Ok(id)
@@ -242,27 +265,34 @@ mod tests {
 
     #[test]
     fn public_ids_are_deterministic() {
-        let id = public_id("designs", "0123abcd", ImageKind::Profile).unwrap();
-        assert_eq!(id, "designs/0123abcd/profile");
+        let id = public_id("designs", "0123abcd", "5eed", ImageKind::Profile).unwrap();
+        assert_eq!(id, "designs/0123abcd/5eed/profile");
         assert_eq!(
-            public_id("/a/b/", "x", ImageKind::Svg).unwrap(),
-            "a/b/x/svg"
+            public_id("/a/b/", "x", "c", ImageKind::Svg).unwrap(),
+            "a/b/x/c/svg"
         );
         assert_eq!(
-            public_id("", "x", ImageKind::Thumbnail).unwrap(),
-            "x/thumbnail"
+            public_id("", "x", "c", ImageKind::Thumbnail).unwrap(),
+            "x/c/thumbnail"
         );
+        let sha = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        assert_eq!(content_tag(sha), "0011223344556677");
+        assert_eq!(content_tag("abc"), "abc");
     }
 
     #[test]
     fn unsafe_ids_are_rejected() {
-        assert!(public_id("designs", "", ImageKind::Profile).is_err());
-        assert!(public_id("designs", "a/b", ImageKind::Profile).is_err());
-        assert!(public_id("designs", "..", ImageKind::Profile).is_err());
-        assert!(public_id("a//b", "x", ImageKind::Profile).is_err());
-        assert!(public_id("designs", "x y", ImageKind::Profile).is_err());
-        assert!(public_id("designs", "é", ImageKind::Profile).is_err());
-        assert!(public_id(&"a".repeat(300), "x", ImageKind::Profile).is_err());
+        let p = ImageKind::Profile;
+        assert!(public_id("designs", "", "c", p).is_err());
+        assert!(public_id("designs", "a/b", "c", p).is_err());
+        assert!(public_id("designs", "..", "c", p).is_err());
+        assert!(public_id("designs", "x", "", p).is_err());
+        assert!(public_id("designs", "x", "c/d", p).is_err());
+        assert!(public_id("designs", "x", "..", p).is_err());
+        assert!(public_id("a//b", "x", "c", p).is_err());
+        assert!(public_id("designs", "x y", "c", p).is_err());
+        assert!(public_id("designs", "é", "c", p).is_err());
+        assert!(public_id(&"a".repeat(300), "x", "c", p).is_err());
         assert!(ImageUpload::new("a/b", ImageFormat::Png, Vec::new()).is_err());
     }
 
@@ -279,8 +309,8 @@ mod tests {
 
     #[test]
     fn upload_file_name() {
-        let u =
-            ImageUpload::for_design("designs", "abc", ImageKind::Svg, b"<svg/>".to_vec()).unwrap();
+        let u = ImageUpload::for_design("designs", "abc", "c0", ImageKind::Svg, b"<svg/>".to_vec())
+            .unwrap();
         assert_eq!(u.file_name(), "svg.svg");
         assert_eq!(u.format().mime(), "image/svg+xml");
         assert!(format!("{u:?}").contains("len: 6"));

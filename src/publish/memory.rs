@@ -155,14 +155,20 @@ mod tests {
     #[test]
     fn overwrite_delete_and_injected_failure() {
         let store = MemoryStore::default();
-        let up = ImageUpload::for_design(store.folder(), "d1", ImageKind::Svg, b"<svg/>".to_vec())
-            .unwrap();
+        let up = ImageUpload::for_design(
+            store.folder(),
+            "d1",
+            "c0",
+            ImageKind::Svg,
+            b"<svg/>".to_vec(),
+        )
+        .unwrap();
         let first = block_on(store.upload(&up)).unwrap();
         let second = block_on(store.upload(&up)).unwrap();
-        assert_eq!(first.public_id, "designs/d1/svg");
+        assert_eq!(first.public_id, "designs/d1/c0/svg");
         assert!(second.version > first.version);
-        assert_eq!(store.public_ids(), vec!["designs/d1/svg".to_owned()]);
-        assert_eq!(store.get("designs/d1/svg").unwrap().uploads, 2);
+        assert_eq!(store.public_ids(), vec!["designs/d1/c0/svg".to_owned()]);
+        assert_eq!(store.get("designs/d1/c0/svg").unwrap().uploads, 2);
 
         store.fail_next([PublishError::Api {
             operation: "destroy",
@@ -170,11 +176,11 @@ mod tests {
             message: "boom".into(),
             attempts: 1,
         }]);
-        let e = block_on(store.delete("designs/d1/svg")).unwrap_err();
+        let e = block_on(store.delete("designs/d1/c0/svg")).unwrap_err();
         assert!(e.is_transient());
-        assert!(store.get("designs/d1/svg").is_some());
-        block_on(store.delete("designs/d1/svg")).unwrap();
-        block_on(store.delete("designs/d1/svg")).unwrap();
+        assert!(store.get("designs/d1/c0/svg").is_some());
+        block_on(store.delete("designs/d1/c0/svg")).unwrap();
+        block_on(store.delete("designs/d1/c0/svg")).unwrap();
         assert!(store.public_ids().is_empty());
         assert_eq!(store.deletes(), 2);
         assert!(block_on(store.delete("../x")).is_err());
