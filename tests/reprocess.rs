@@ -203,7 +203,8 @@ async fn a_bucket_is_reprocessed_once_resumably_and_then_skipped() {
     };
     ork_processor::lambda::install_crypto_provider();
     let bucket = format!("ork-reprocess-{}", std::process::id());
-    let s3 = S3Source::from_env(true).await;
+    // Pages of 100 keys, so that the listing really pages.
+    let s3 = S3Source::from_env(true).await.with_list_page_size(100);
     let copies = 300usize.div_ceil(bodies().len());
     let keys = fill(s3.client(), &bucket, copies).await;
     assert!(keys.len() >= 300, "{} objects", keys.len());

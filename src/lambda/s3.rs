@@ -9,11 +9,22 @@ use crate::pipeline::{FetchedObject, ListPage, Listed, ObjectLister, ObjectSourc
 #[derive(Debug, Clone)]
 pub struct S3Source {
     client: aws_sdk_s3::Client,
+    /// Keys per listing page (`None`: S3's default, 1000).
+    list_page_size: Option<i32>,
 }
 
 impl S3Source {
     pub fn new(client: aws_sdk_s3::Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            list_page_size: None,
+        }
+    }
+
+    /// Lists `n` keys per page instead of S3's 1000 (smaller pages, more requests).
+    pub fn with_list_page_size(mut self, n: i32) -> Self {
+        self.list_page_size = Some(n);
+        self
     }
 
     /// A client from the standard AWS configuration (region, credentials, and
@@ -120,6 +131,7 @@ impl ObjectLister for S3Source {
             .bucket(bucket)
             .prefix(prefix)
             .set_continuation_token(token.map(str::to_string))
+            .set_max_keys(self.list_page_size)
             .send()
             .await
             .map_err(|e| SourceError::Transient {
