@@ -400,8 +400,9 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     let (Ok(parsed), None) = (&analysis.parsed, &analysis.invalid_reason) else {
         let reason = analysis.invalid_reason.clone().unwrap_or_default();
         let started = Instant::now();
-        ports.graph.write_design(&analysis.plan()).await?;
+        let written = ports.graph.write_design(&analysis.plan()).await;
         times.graph += started.elapsed();
+        written?;
         return Ok(Processed::Invalid { design_id, reason });
     };
 
@@ -442,8 +443,9 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
 
     let input = analysis.graph_input().with_images(images.clone());
     let started = Instant::now();
-    ports.graph.write_design(&graph::plan(&input)).await?;
+    let written = ports.graph.write_design(&graph::plan(&input)).await;
     times.graph += started.elapsed();
+    written?;
 
     // The replaced version's images are no longer shown: remove them. (Should this fail, a
     // retry redoes the idempotent steps above and tries again.)

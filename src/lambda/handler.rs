@@ -181,12 +181,15 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
         };
         let mut times = StageTimes::default();
         let processed =
-            pipeline::process_object(&ports, config, &job.bucket, &job.key, &mut times).await?;
+            pipeline::process_object(&ports, config, &job.bucket, &job.key, &mut times).await;
+        // Stage times count whether or not the record succeeded (a failed graph write may
+        // have taken seconds of retries).
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         metrics.parse_ms += ms(times.parse);
         metrics.render_ms += ms(times.render);
         metrics.upload_ms += ms(times.upload);
         metrics.graph_ms += ms(times.graph);
+        let processed = processed?;
         let (outcome, design_id, detail) = match processed {
             Processed::Written { design_id, .. } => {
                 metrics.designs_processed += 1;
