@@ -264,31 +264,8 @@ fn version(file: &str, bucket: &str, key: &str) -> Version {
     }
 }
 
-/// An S3 notification for one object (the key needs no URL-encoding).
-fn s3_event(name: &str, bucket: &str, key: &str) -> S3Event {
-    serde_json::from_value(json!({
-        "Records": [{
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "awsRegion": "us-east-1",
-            "eventTime": "2026-11-25T12:00:00.000Z",
-            "eventName": name,
-            "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
-            "requestParameters": {"sourceIPAddress": "203.0.113.7"},
-            "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "x"},
-            "s3": {
-                "s3SchemaVersion": "1.0",
-                "configurationId": "ork-uploads",
-                "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
-                "object": {"key": key, "sequencer": "0066A1B2C3D4E5F601"}
-            }
-        }]
-    }))
-    .expect("S3 event")
-}
-
 fn created(bucket: &str, key: &str) -> S3Event {
-    s3_event("ObjectCreated:Put", bucket, key)
+    common::s3_event("ObjectCreated:Put", bucket, key)
 }
 
 fn outcome(result: &Result<Summary, InvocationError>) -> &'static str {

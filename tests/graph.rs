@@ -12,23 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The sink, or `None` (after printing why) when no server is configured.
-async fn sink(test: &str) -> Option<Neo4jSink> {
-    let config = match GraphConfig::from_env() {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            eprintln!("SKIPPED {test}: NEO4J_URI is not set (start infra/local/graphdb.sh)");
-            return None;
-        }
-        Err(e) => panic!("{test}: {e}"),
-    };
-    let sink = Neo4jSink::connect(config)
-        .await
-        .unwrap_or_else(|e| panic!("{test}: connect: {e}"));
-    sink.ensure_schema().await.expect("schema");
-    Some(sink)
-}
-
 /// A bucket name no other test run uses.
 fn bucket(test: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -177,7 +160,7 @@ async fn delete_all(sink: &Neo4jSink, ids: &[String]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reloading_the_corpus_changes_nothing() {
-    let Some(sink) = sink("reloading_the_corpus_changes_nothing").await else {
+    let Some(sink) = common::live_graph("reloading_the_corpus_changes_nothing").await else {
         return;
     };
     let bucket = bucket("reload");
@@ -233,7 +216,7 @@ fn component_uids(sinkrows: &[Vec<Option<serde_json::Value>>]) -> BTreeSet<Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_new_version_replaces_the_old_one() {
-    let Some(sink) = sink("a_new_version_replaces_the_old_one").await else {
+    let Some(sink) = common::live_graph("a_new_version_replaces_the_old_one").await else {
         return;
     };
     let bucket = bucket("version");
@@ -321,7 +304,7 @@ async fn a_new_version_replaces_the_old_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_dropped_connection_keeps_the_old_version() {
-    let Some(sink) = sink("a_dropped_connection_keeps_the_old_version").await else {
+    let Some(sink) = common::live_graph("a_dropped_connection_keeps_the_old_version").await else {
         return;
     };
     let bucket = bucket("drop");
@@ -367,7 +350,8 @@ async fn a_dropped_connection_keeps_the_old_version() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_leave_one_consistent_design() {
-    let Some(sink) = sink("concurrent_writers_leave_one_consistent_design").await else {
+    let Some(sink) = common::live_graph("concurrent_writers_leave_one_consistent_design").await
+    else {
         return;
     };
     // Two sinks (two "processes"), two writers each.
@@ -441,7 +425,7 @@ async fn concurrent_writers_leave_one_consistent_design() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn delete_removes_everything_the_design_owns() {
-    let Some(sink) = sink("delete_removes_everything_the_design_owns").await else {
+    let Some(sink) = common::live_graph("delete_removes_everything_the_design_owns").await else {
         return;
     };
     let bucket = bucket("delete");
@@ -498,7 +482,7 @@ fn motors_named(d: &Design) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn example_queries_give_real_answers() {
-    let Some(sink) = sink("example_queries_give_real_answers").await else {
+    let Some(sink) = common::live_graph("example_queries_give_real_answers").await else {
         return;
     };
     let bucket = bucket("queries");
@@ -668,7 +652,7 @@ async fn stored_nodes(sink: &Neo4jSink, id: &str) -> BTreeMap<String, serde_json
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_cypher_script_builds_the_same_graph() {
-    let Some(sink) = sink("the_cypher_script_builds_the_same_graph").await else {
+    let Some(sink) = common::live_graph("the_cypher_script_builds_the_same_graph").await else {
         return;
     };
     let bucket = bucket("script");
@@ -732,7 +716,7 @@ async fn the_cypher_script_builds_the_same_graph() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_not_echoed() {
-    let Some(_sink) = sink("a_wrong_password_is_not_echoed").await else {
+    let Some(_sink) = common::live_graph("a_wrong_password_is_not_echoed").await else {
         return;
     };
     let mut config = GraphConfig::from_env().expect("env").expect("set");
@@ -747,7 +731,7 @@ async fn a_wrong_password_is_not_echoed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_schema_rejects_duplicate_keys() {
-    let Some(sink) = sink("the_schema_rejects_duplicate_keys").await else {
+    let Some(sink) = common::live_graph("the_schema_rejects_duplicate_keys").await else {
         return;
     };
     let uid = format!("{}/dup", bucket("dup"));

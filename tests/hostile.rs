@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::s3::S3Event;
 use ork_processor::geometry::{self, GeometryError};
-use ork_processor::graph::{self, GraphConfig, GraphSink, MemorySink, Neo4jSink, Statement, Value};
+use ork_processor::graph::{self, MemorySink, Neo4jSink, Statement, Value};
 use ork_processor::lambda::{event, handler::Handler};
 use ork_processor::ork::{self, OrkError, ParseOptions};
 use ork_processor::pipeline::{self, MemorySource, PipelineConfig, Ports, Processed, StageTimes};
@@ -1036,22 +1036,6 @@ fn unique_bucket(test: &str) -> String {
     format!("it-{test}-{}-{nanos}", std::process::id())
 }
 
-async fn live_sink(test: &str) -> Option<Neo4jSink> {
-    let config = match GraphConfig::from_env() {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            eprintln!("SKIPPED {test}: NEO4J_URI is not set (start infra/local/graphdb.sh)");
-            return None;
-        }
-        Err(e) => panic!("{test}: {e}"),
-    };
-    let sink = Neo4jSink::connect(config)
-        .await
-        .unwrap_or_else(|e| panic!("{test}: connect: {e}"));
-    sink.ensure_schema().await.expect("schema");
-    Some(sink)
-}
-
 /// The `Design` node's properties of interest and its component count.
 async fn live_design(sink: &Neo4jSink, design_id: &str) -> (Vec<Option<String>>, i64) {
     let cols = [
@@ -1096,7 +1080,7 @@ fn live_graph_keeps_the_last_good_version() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let Some(sink) = live_sink(test).await else {
+        let Some(sink) = common::live_graph(test).await else {
             return;
         };
         let bucket = unique_bucket("hostile");

@@ -20,7 +20,6 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use aws_lambda_events::event::s3::S3Event;
 use common::stub::{Stub, API_KEY, CLOUD, SECRET as CLOUDINARY_SECRET};
 use ork_processor::graph::{GraphConfig, GraphSink, Neo4jSink};
 use ork_processor::lambda::config::{
@@ -268,29 +267,6 @@ async fn configuration_never_shows_a_secret() {
     );
 }
 
-/// An S3 notification for one object (the key needs no URL-encoding).
-fn s3_event(name: &str, bucket: &str, key: &str) -> S3Event {
-    serde_json::from_value(json!({
-        "Records": [{
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "awsRegion": "us-east-1",
-            "eventTime": "2026-11-25T12:00:00.000Z",
-            "eventName": name,
-            "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
-            "requestParameters": {"sourceIPAddress": "203.0.113.7"},
-            "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "x"},
-            "s3": {
-                "s3SchemaVersion": "1.0",
-                "configurationId": "ork-uploads",
-                "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
-                "object": {"key": key, "sequencer": "0066A1B2C3D4E5F601"}
-            }
-        }]
-    }))
-    .expect("S3 event")
-}
-
 fn render_small() -> PipelineConfig {
     PipelineConfig {
         render: RenderConfig {
@@ -483,7 +459,7 @@ async fn lambda_paths(graph_env: GraphConfig, aws_secret: String, n: String) {
     };
     let images = CloudinaryStore::new(quick(settings.cloudinary.clone())).expect("store");
     let good = handler(source.clone(), settings.graph.clone(), images.clone());
-    let created = |key: &str| s3_event("ObjectCreated:Put", &bucket, key);
+    let created = |key: &str| common::s3_event("ObjectCreated:Put", &bucket, key);
 
     // Success: written; the same bytes again: unchanged; not a design: recorded invalid.
     put("uploads/sec-ok.ork", "minimal.ork").await;
@@ -561,7 +537,7 @@ async fn lambda_paths(graph_env: GraphConfig, aws_secret: String, n: String) {
     // Removal: the design and its images go.
     let r = good
         .handle(
-            &s3_event("ObjectRemoved:Delete", &bucket, "uploads/sec-ok.ork"),
+            &common::s3_event("ObjectRemoved:Delete", &bucket, "uploads/sec-ok.ork"),
             "sec-removed",
         )
         .await;

@@ -69,3 +69,45 @@ pub fn testdata(name: &str) -> PathBuf {
         .join("testdata")
         .join(name)
 }
+
+/// The live graph database of `NEO4J_*` with its schema, or `None` after printing why the test
+/// skips (no server configured).
+pub async fn live_graph(test: &str) -> Option<ork_processor::graph::Neo4jSink> {
+    use ork_processor::graph::{GraphConfig, GraphSink, Neo4jSink};
+    let config = match GraphConfig::from_env() {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            eprintln!("SKIPPED {test}: NEO4J_URI is not set (start infra/local/graphdb.sh)");
+            return None;
+        }
+        Err(e) => panic!("{test}: {e}"),
+    };
+    let sink = Neo4jSink::connect(config)
+        .await
+        .unwrap_or_else(|e| panic!("{test}: connect: {e}"));
+    sink.ensure_schema().await.expect("schema");
+    Some(sink)
+}
+
+/// An S3 notification for one object (the key needs no URL-encoding).
+pub fn s3_event(name: &str, bucket: &str, key: &str) -> aws_lambda_events::event::s3::S3Event {
+    serde_json::from_value(serde_json::json!({
+        "Records": [{
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": "us-east-1",
+            "eventTime": "2026-11-25T12:00:00.000Z",
+            "eventName": name,
+            "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
+            "requestParameters": {"sourceIPAddress": "203.0.113.7"},
+            "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "x"},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "ork-uploads",
+                "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+                "object": {"key": key, "sequencer": "0066A1B2C3D4E5F601"}
+            }
+        }]
+    }))
+    .expect("S3 event")
+}
