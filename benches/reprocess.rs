@@ -99,21 +99,29 @@ fn bench(c: &mut Criterion) {
             force: true,
             ..ReprocessConfig::new(bucket.clone())
         };
-        group.bench_function(format!("{OBJECTS} designs, concurrency {concurrency}"), |b| {
-            b.iter(|| {
-                let report = runtime
-                    .block_on(reprocess::run(
-                        &s3,
-                        Some(&neo),
-                        &dispatch,
-                        &config,
-                        &ProgressBar::hidden(),
-                        &Cancel::new(),
-                    ))
-                    .unwrap();
-                assert_eq!(report.counts.processed, OBJECTS, "{}", report.summary_line());
-            })
-        });
+        group.bench_function(
+            format!("{OBJECTS} designs, concurrency {concurrency}"),
+            |b| {
+                b.iter(|| {
+                    let report = runtime
+                        .block_on(reprocess::run(
+                            &s3,
+                            Some(&neo),
+                            &dispatch,
+                            &config,
+                            &ProgressBar::hidden(),
+                            &Cancel::new(),
+                        ))
+                        .unwrap();
+                    assert_eq!(
+                        report.counts.processed,
+                        OBJECTS,
+                        "{}",
+                        report.summary_line()
+                    );
+                })
+            },
+        );
     }
     group.finish();
     runtime.block_on(async {

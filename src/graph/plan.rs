@@ -215,7 +215,10 @@ impl StoredDesign {
     /// [`Self::has_sha256`] by the object's ETag, as a listing gives it (no download needed).
     pub fn has_etag(&self, etag: &str, version: &str) -> bool {
         if self.rejected_sha256.is_some() {
-            return self.rejected_etag.as_deref().is_some_and(|e| same_etag(e, etag))
+            return self
+                .rejected_etag
+                .as_deref()
+                .is_some_and(|e| same_etag(e, etag))
                 && self.rejected_processor_version.as_deref() == Some(version);
         }
         self.etag.as_deref().is_some_and(|e| same_etag(e, etag))
