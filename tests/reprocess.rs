@@ -25,6 +25,12 @@ use ork_processor::publish::MemoryStore;
 use ork_processor::render::RenderConfig;
 use ork_processor::reprocess::{self, Cancel, Dispatch, LocalDispatch, Outcome, ReprocessConfig};
 
+/// The live tests of this file take turns: together they would put six concurrent writers on
+/// the one local graph server, whose page-level optimistic locking then makes some writes give
+/// up after their retries (a transient failure the report would rightly show, but not what
+/// these tests are about).
+static LIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Counts what reaches the graph: writes per design.
 struct CountingSink<'a> {
     inner: &'a Neo4jSink,
@@ -201,6 +207,7 @@ async fn a_bucket_is_reprocessed_once_resumably_and_then_skipped() {
     let Some(graph_config) = live(test) else {
         return;
     };
+    let _turn = LIVE.lock().await;
     ork_processor::lambda::install_crypto_provider();
     let bucket = format!("ork-reprocess-{}", std::process::id());
     // Pages of 100 keys, so that the listing really pages.
@@ -519,6 +526,7 @@ async fn the_cli_stops_on_ctrl_c_and_resumes() {
     if live(test).is_none() {
         return;
     }
+    let _turn = LIVE.lock().await;
     let Some(stub) = common::stub::Stub::start() else {
         return;
     };
