@@ -23,6 +23,11 @@ pub enum Reached {
     Rendered,
 }
 
+/// Datapoint rows kept per data branch, as `ork inspect --rows N` keeps them: with rows, the
+/// figures also derive the per-configuration stability from the stored simulation (lift-off
+/// datapoint, flight condition, OpenRocket's launch roll), which reads untrusted numbers too.
+pub const DATAPOINT_ROWS: usize = 16;
+
 /// A small render, so that a fuzzer spends its time on the reader rather than on pixels.
 pub fn small_render() -> RenderConfig {
     RenderConfig {
@@ -34,7 +39,11 @@ pub fn small_render() -> RenderConfig {
 
 /// Runs `bytes` through every stage and reports how far it got.
 pub fn exercise(bytes: &[u8], render_config: &RenderConfig) -> Reached {
-    let Ok(parsed) = ork::parse(bytes, &ParseOptions::default()) else {
+    let options = ParseOptions {
+        datapoint_rows: DATAPOINT_ROWS,
+        ..ParseOptions::default()
+    };
+    let Ok(parsed) = ork::parse(bytes, &options) else {
         return Reached::Rejected;
     };
     let design = &parsed.design;

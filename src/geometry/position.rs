@@ -17,6 +17,19 @@ use super::shape::{self, Profile};
 use super::GeometryError;
 use crate::model::{AxialMethod, Component, Design, Geometry, Shape};
 
+/// Most copies of one component: its own count (fins of a fin set, lugs, buttons, rings)
+/// times the instances of the pods, boosters and inner-tube clusters it sits in. Every copy
+/// is summed (mass, CP) and drawn, and nested pods multiply: without a bound, a few hundred
+/// bytes of XML ask for 10⁴ × 10⁴ × … instances.
+pub const MAX_INSTANCES: usize = 10_000;
+/// Most copies over the whole design: every copy is summed and drawn, so this bounds the
+/// time of the figures and of the render (10⁶ fins took 3 s to draw at 160 px wide in the
+/// fuzzer's build) and the memory of the instance axes.
+pub const MAX_TOTAL_INSTANCES: usize = 200_000;
+/// Most top-level stages: the per-stage figures resolve the design once per stage, so the
+/// work grows with stages × components (real designs have a handful).
+pub const MAX_STAGES: usize = 64;
+
 /// Everything numeric about one design, indexed like [`Design::components`].
 #[derive(Debug, Clone)]
 pub struct Layout<'a> {
@@ -215,6 +228,23 @@ pub fn instances(c: &Component, default: u32) -> u32 {
     c.instance_count.unwrap_or(default).clamp(1, 10_000)
 }
 
+/// How many copies of itself a component carries on each of its axes: fins of a fin set,
+/// tube fins, lugs, buttons, rings and bulkheads (as [`instances`] reads them elsewhere); 1
+/// for the rest (pods and clusters multiply their children's axes instead).
+fn own_count(c: &Component) -> u32 {
+    match c.geometry {
+        Geometry::TrapezoidFinSet(_)
+        | Geometry::EllipticalFinSet(_)
+        | Geometry::FreeformFinSet(_)
+        | Geometry::TubeFinSet(_) => instances(c, 3),
+        Geometry::LaunchLug(_)
+        | Geometry::RailButton(_)
+        | Geometry::CenteringRing(_)
+        | Geometry::Bulkhead(_) => instances(c, 1),
+        _ => 1,
+    }
+}
+
 impl<'a> Layout<'a> {
     /// Resolves the whole design. `active` filters stages (by OpenRocket stage number:
     /// stages and parallel stages in tree order); `None` means all stages.
@@ -254,6 +284,14 @@ impl<'a> Layout<'a> {
         }
         if !comps.iter().any(radius::is_symmetric) {
             return Err(GeometryError::Empty);
+        }
+        if let Some(c) = comps.iter().filter(|c| c.parent.is_none()).nth(MAX_STAGES) {
+            return Err(GeometryError::NonPhysical {
+                index: c.index,
+                kind: c.kind().tag(),
+                what: "stage count (limit 64)",
+                value: comps.iter().filter(|c| c.parent.is_none()).count() as f64,
+            });
         }
         super::validate::design(design)?;
 
@@ -375,7 +413,7 @@ impl<'a> Layout<'a> {
             active,
         };
         layout.resolve_inner_radii()?;
-        layout.resolve_axes();
+        layout.resolve_axes()?;
         Ok(layout)
     }
 
@@ -646,9 +684,41 @@ impl<'a> Layout<'a> {
             .collect()
     }
 
-    fn resolve_axes(&mut self) {
+    /// Instance axes and rolls, down the tree; refuses more than [`MAX_INSTANCES`] copies of
+    /// a component or [`MAX_TOTAL_INSTANCES`] in all, before allocating them.
+    fn resolve_axes(&mut self) -> Result<(), GeometryError> {
         let comps = &self.design.components;
+        let mut total = 0usize;
         for (i, c) in comps.iter().enumerate() {
+            // The parent's copies times this component's own (its pods / cluster below).
+            let parent_copies = c.parent.map_or(1, |p| self.axes[p].len());
+            let own_copies = match &c.geometry {
+                Geometry::PodSet(_) | Geometry::ParallelStage(_) => instances(c, 2) as usize,
+                Geometry::InnerTube(t) => {
+                    cluster_points(t.cluster_configuration.as_deref().unwrap_or("")).len()
+                }
+                _ => 1,
+            };
+            let copies = parent_copies
+                .saturating_mul(own_copies)
+                .saturating_mul(own_count(c) as usize);
+            total = total.saturating_add(copies);
+            if copies > MAX_INSTANCES || total > MAX_TOTAL_INSTANCES {
+                return Err(GeometryError::NonPhysical {
+                    index: i,
+                    kind: c.kind().tag(),
+                    what: if copies > MAX_INSTANCES {
+                        "instance count (own × enclosing pods, boosters, clusters; limit 10000)"
+                    } else {
+                        "instance count of the whole design (limit 200000)"
+                    },
+                    value: if copies > MAX_INSTANCES {
+                        copies as f64
+                    } else {
+                        total as f64
+                    },
+                });
+            }
             let (base, base_roll) = match c.parent {
                 Some(p) => (self.axes[p].clone(), self.roll[p].clone()),
                 None => (vec![[0.0, 0.0]], vec![0.0]),
@@ -693,6 +763,7 @@ impl<'a> Layout<'a> {
             self.axes[i] = axes;
             self.roll[i] = roll;
         }
+        Ok(())
     }
 
     /// Largest radius of any active body component (OpenRocket's `MAXIMUM` reference).
