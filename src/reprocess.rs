@@ -408,6 +408,9 @@ impl Journal {
         if !resumable {
             let line = serde_json::to_string(header).unwrap_or_default();
             writeln!(file, "{line}").map_err(err)?;
+        } else if !ends_with_newline(path).map_err(err)? {
+            // A crash cut the last line: end it, so the next entry starts a line of its own.
+            writeln!(file).map_err(err)?;
         }
         Ok((
             Self {
@@ -435,6 +438,19 @@ impl Journal {
                 source,
             })
     }
+}
+
+/// Whether a file is empty or ends in a newline.
+fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    if f.metadata()?.len() == 0 {
+        return Ok(true);
+    }
+    f.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
 }
 
 /// How many design ids one graph lookup asks for.

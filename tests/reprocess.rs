@@ -507,6 +507,59 @@ async fn transient_failures_are_reported_and_retried() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A journal whose last line a crash cut short: that object runs again, every other journaled
+/// object is not, and the entries written after the cut still count on the next resume.
+#[tokio::test]
+async fn a_journal_cut_by_a_crash_still_resumes() {
+    struct Count(Mutex<Vec<String>>);
+    impl Dispatch for Count {
+        fn mode(&self) -> &'static str {
+            "local"
+        }
+        async fn dispatch(&self, _bucket: &str, object: &Listed) -> Outcome {
+            self.0.lock().unwrap().push(object.key.clone());
+            Outcome::Processed
+        }
+    }
+    let source = ork_processor::pipeline::MemorySource::new();
+    for i in 0..30 {
+        source.put("b", &format!("k/{i:02}.ork"), vec![i as u8]);
+    }
+    let dir = std::env::temp_dir().join(format!("ork-cut-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("j.jsonl");
+    let config = |limit| ReprocessConfig {
+        journal: Some(path.clone()),
+        limit,
+        ..ReprocessConfig::new("b")
+    };
+    let none: Option<&graph::MemorySink> = None;
+    let (source, config) = (&source, &config);
+    let run = |limit| {
+        let d = Count(Mutex::new(Vec::new()));
+        let config = config(limit);
+        async move {
+            let r = reprocess::run(source, none, &d, &config, &quiet(), &Cancel::new())
+                .await
+                .unwrap();
+            (r, d.0.into_inner().unwrap())
+        }
+    };
+    let (first, _) = run(Some(10)).await;
+    assert_eq!(first.counts.processed, 10);
+    // Cut the last entry in half, as a crash mid-write would.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, &text[..text.len() - 20]).unwrap();
+    let (second, redone) = run(Some(5)).await;
+    assert_eq!(second.counts.resumed, 9, "the cut entry does not count");
+    assert_eq!(redone.len(), 5);
+    let (third, rest) = run(None).await;
+    assert_eq!(third.counts.resumed, 14, "entries after the cut count");
+    assert_eq!(rest.len(), 16);
+    assert!(!path.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn read_report(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
