@@ -123,8 +123,13 @@ pub trait Dispatch: Send + Sync {
     /// `local` or `lambda`, recorded in the journal and the report.
     fn mode(&self) -> &'static str;
 
-    /// Handles one listed object.
-    fn dispatch(&self, bucket: &str, object: &Listed) -> impl Future<Output = Outcome> + Send;
+    /// Handles one listed object; `force` is the run's [`ReprocessConfig::force`].
+    fn dispatch(
+        &self,
+        bucket: &str,
+        object: &Listed,
+        force: bool,
+    ) -> impl Future<Output = Outcome> + Send;
 }
 
 /// Runs the pipeline in this process, exactly as the Lambda does.
@@ -138,11 +143,20 @@ impl<S: ObjectSource, G: GraphSink, I: ImageStore> Dispatch for LocalDispatch<'_
         "local"
     }
 
-    async fn dispatch(&self, bucket: &str, object: &Listed) -> Outcome {
+    async fn dispatch(&self, bucket: &str, object: &Listed, force: bool) -> Outcome {
         let mut times = StageTimes::default();
-        match pipeline::process_object(&self.ports, &self.config, bucket, &object.key, &mut times)
-            .await
-        {
+        // The run decides whether to force; the rest of the settings are the pipeline's.
+        let forced;
+        let config = if self.config.force == force {
+            &self.config
+        } else {
+            forced = PipelineConfig {
+                force,
+                ..self.config.clone()
+            };
+            &forced
+        };
+        match pipeline::process_object(&self.ports, config, bucket, &object.key, &mut times).await {
             Ok(Processed::Written { .. }) => Outcome::Processed,
             Ok(Processed::Unchanged { .. }) => Outcome::Skipped,
             Ok(Processed::Invalid { reason, .. }) => Outcome::Invalid { reason },
@@ -163,7 +177,6 @@ pub struct LambdaDispatch {
     pub function: String,
     /// The region written into the synthetic event records.
     pub region: String,
-    pub force: bool,
 }
 
 impl Dispatch for LambdaDispatch {
@@ -171,14 +184,14 @@ impl Dispatch for LambdaDispatch {
         "lambda"
     }
 
-    async fn dispatch(&self, bucket: &str, object: &Listed) -> Outcome {
+    async fn dispatch(&self, bucket: &str, object: &Listed, force: bool) -> Outcome {
         let event = created_event(
             &self.region,
             bucket,
             &object.key,
             object.size,
             object.etag.as_deref(),
-            self.force,
+            force,
         );
         let payload = aws_sdk_lambda::primitives::Blob::new(event.to_string().into_bytes());
         let sent = self
@@ -538,13 +551,14 @@ pub async fn run<L: ObjectLister, G: GraphSink, D: Dispatch>(
     progress.set_message("");
     let mut started_count = 0usize;
     let bucket = config.bucket.as_str();
+    let force = config.force;
     let mut results = stream::iter(todo.iter())
         .take_while(|_| {
             let go = !cancel.is_cancelled() && started_count < budget;
             started_count += usize::from(go);
             std::future::ready(go)
         })
-        .map(|o| async move { (o, dispatch.dispatch(bucket, o).await) })
+        .map(|o| async move { (o, dispatch.dispatch(bucket, o, force).await) })
         .buffer_unordered(config.concurrency);
     let mut handled = 0usize;
     while let Some((object, outcome)) = results.next().await {

@@ -99,11 +99,11 @@ impl<D: Dispatch> Dispatch for CancelAfter<'_, D> {
     fn mode(&self) -> &'static str {
         self.inner.mode()
     }
-    async fn dispatch(&self, bucket: &str, object: &Listed) -> Outcome {
+    async fn dispatch(&self, bucket: &str, object: &Listed, force: bool) -> Outcome {
         if self.seen.fetch_add(1, Ordering::SeqCst) + 1 >= self.after {
             self.cancel.cancel();
         }
-        self.inner.dispatch(bucket, object).await
+        self.inner.dispatch(bucket, object, force).await
     }
 }
 
@@ -449,7 +449,7 @@ async fn transient_failures_are_reported_and_retried() {
         fn mode(&self) -> &'static str {
             "local"
         }
-        async fn dispatch(&self, _bucket: &str, object: &Listed) -> Outcome {
+        async fn dispatch(&self, _bucket: &str, object: &Listed, _force: bool) -> Outcome {
             self.calls.lock().unwrap().push(object.key.clone());
             if *self.fail.lock().unwrap() && object.key.ends_with("3.ork") {
                 Outcome::Failed {
@@ -516,7 +516,7 @@ async fn a_journal_cut_by_a_crash_still_resumes() {
         fn mode(&self) -> &'static str {
             "local"
         }
-        async fn dispatch(&self, _bucket: &str, object: &Listed) -> Outcome {
+        async fn dispatch(&self, _bucket: &str, object: &Listed, _force: bool) -> Outcome {
             self.0.lock().unwrap().push(object.key.clone());
             Outcome::Processed
         }

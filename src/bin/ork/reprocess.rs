@@ -124,7 +124,6 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 region: shared
                     .region()
                     .map_or_else(|| "us-east-1".to_string(), |r| r.to_string()),
-                force: config.force,
             };
             reprocess::run(
                 &lister,
@@ -153,7 +152,6 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
                         limits: settings.limits.clone(),
                         ..ParseOptions::default()
                     },
-                    force: config.force,
                     ..PipelineConfig::default()
                 },
             };
