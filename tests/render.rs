@@ -167,7 +167,7 @@ fn body_envelope(resolved: &Resolved) -> (f64, f64, f64, f64) {
 }
 
 /// The body-only drawing's painted box matches the bodies' length × height (for a plain
-/// rocket: length / max diameter), and sits where the frame says.
+/// rocket: body length / max diameter), and sits where the frame says.
 #[test]
 fn body_aspect_ratio_matches_geometry() {
     let mut designs = vec![("all-components", testdata("all-components.ork"))];
@@ -211,8 +211,13 @@ fn body_aspect_ratio_matches_geometry() {
         let img = render::render(&d, &resolved, None, &RenderConfig::body_only()).expect("render");
         let (x0, y0, x1, y1) = decode(&img.png).painted_bbox().expect("painted");
         let got = (x1 - x0 + 1) as f64 / (y1 - y0 + 1) as f64;
-        // This design's fins do not reach past the body tube.
-        let expect = f.length_m / f.max_diameter_m;
+        // Its fins trail 25.4 mm past the body tube (sweep 25.4 mm + tip 50.8 mm on a
+        // 50.8 mm root): the length counts them, as OpenRocket's bounding box does, while the
+        // body-only picture shows the bodies alone.
+        let (lo, hi, _, _) = body_envelope(&resolved);
+        assert!((hi - lo - 0.4).abs() < 1e-9, "bodies {}", hi - lo);
+        assert!((f.length_m - 0.4254).abs() < 1e-9, "length {}", f.length_m);
+        let expect = (hi - lo) / f.max_diameter_m;
         assert!((got - expect).abs() / expect < 0.04, "{got} vs {expect}");
     }
 }

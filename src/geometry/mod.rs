@@ -666,6 +666,11 @@ fn parts(layout: &position::Layout) -> Resolved {
         };
         if layout.active[i] && !inner {
             length = length.max(x + len);
+            // OpenRocket's length is the bounding box of every component, so a fin whose tip
+            // is swept past the aft end of the body lengthens the rocket.
+            if let PartShape::Fins { outline, .. } = &shape {
+                length = outline.iter().fold(length, |l, p| l.max(p[0]));
+            }
         }
         parts.push(Part {
             index: i,
