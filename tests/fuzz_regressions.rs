@@ -128,3 +128,44 @@ fn seeds_return() {
     let results = run_all(&files);
     check_expected(&results, SEED_EXPECTED, &dir);
 }
+
+/// The instance and stage floods are refused by the geometry's limits, each with its own
+/// typed error giving the count and the limit (not a "non-physical" value).
+#[test]
+fn floods_hit_their_limit() {
+    use ork_processor::geometry::{self, position, GeometryError};
+    use ork_processor::ork::{self, ParseOptions};
+    fn check(file: &str, want_what: &str, want_limit: usize) {
+        let bytes = std::fs::read(testdata().join("fuzz").join(file)).expect(file);
+        let parsed = ork::parse(&bytes, &ParseOptions::default()).expect(file);
+        let err = geometry::figures(&parsed.design).expect_err(file);
+        assert_eq!(err.code(), "limit_exceeded", "{file}: {err}");
+        assert!(err.rejects_design(), "{file}");
+        match err {
+            GeometryError::OverLimit {
+                what, count, limit, ..
+            } => {
+                assert!(what.starts_with(want_what), "{file}: {what}");
+                assert_eq!(limit, want_limit, "{file}");
+                assert!(count > limit, "{file}: {count} ≤ {limit}");
+            }
+            other => panic!("{file}: {other:?}"),
+        }
+    }
+    check(
+        "nested-pods-instance-bomb.ork",
+        "instance count (own",
+        position::MAX_INSTANCES,
+    );
+    check(
+        "pod-fins-instance-flood.ork",
+        "instance count (own",
+        position::MAX_INSTANCES,
+    );
+    check("stage-flood.ork", "stage count", position::MAX_STAGES);
+    check(
+        "fin-count-total-flood.ork",
+        "instance count of the whole design",
+        position::MAX_TOTAL_INSTANCES,
+    );
+}

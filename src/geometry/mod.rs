@@ -60,6 +60,18 @@ pub enum GeometryError {
         what: &'static str,
         value: f64,
     },
+    /// The design asks for more copies or stages than the processor computes and draws
+    /// ([`position::MAX_INSTANCES`], [`position::MAX_TOTAL_INSTANCES`],
+    /// [`position::MAX_STAGES`]): every copy is summed and drawn, so these bound the time and
+    /// memory a small file can demand.
+    #[error("component {index} ({kind}): {what} is {count}, over the limit of {limit}")]
+    OverLimit {
+        index: usize,
+        kind: &'static str,
+        what: &'static str,
+        count: usize,
+        limit: usize,
+    },
     /// The component list is not a well-formed tree (bad parent/child indices, cycles).
     #[error("malformed component tree: {0}")]
     Tree(String),
@@ -84,6 +96,7 @@ impl GeometryError {
         match self {
             Self::Missing { .. } => "missing_value",
             Self::NonPhysical { .. } => "non_physical",
+            Self::OverLimit { .. } => "limit_exceeded",
             Self::Tree(_) => "malformed_tree",
             Self::Empty => "empty_design",
         }

@@ -286,11 +286,12 @@ impl<'a> Layout<'a> {
             return Err(GeometryError::Empty);
         }
         if let Some(c) = comps.iter().filter(|c| c.parent.is_none()).nth(MAX_STAGES) {
-            return Err(GeometryError::NonPhysical {
+            return Err(GeometryError::OverLimit {
                 index: c.index,
                 kind: c.kind().tag(),
-                what: "stage count (limit 64)",
-                value: comps.iter().filter(|c| c.parent.is_none()).count() as f64,
+                what: "stage count",
+                count: comps.iter().filter(|c| c.parent.is_none()).count(),
+                limit: MAX_STAGES,
             });
         }
         super::validate::design(design)?;
@@ -704,19 +705,25 @@ impl<'a> Layout<'a> {
                 .saturating_mul(own_count(c) as usize);
             total = total.saturating_add(copies);
             if copies > MAX_INSTANCES || total > MAX_TOTAL_INSTANCES {
-                return Err(GeometryError::NonPhysical {
+                let (what, count, limit) = if copies > MAX_INSTANCES {
+                    (
+                        "instance count (own × enclosing pods, boosters, clusters)",
+                        copies,
+                        MAX_INSTANCES,
+                    )
+                } else {
+                    (
+                        "instance count of the whole design",
+                        total,
+                        MAX_TOTAL_INSTANCES,
+                    )
+                };
+                return Err(GeometryError::OverLimit {
                     index: i,
                     kind: c.kind().tag(),
-                    what: if copies > MAX_INSTANCES {
-                        "instance count (own × enclosing pods, boosters, clusters; limit 10000)"
-                    } else {
-                        "instance count of the whole design (limit 200000)"
-                    },
-                    value: if copies > MAX_INSTANCES {
-                        copies as f64
-                    } else {
-                        total as f64
-                    },
+                    what,
+                    count,
+                    limit,
                 });
             }
             let (base, base_roll) = match c.parent {
