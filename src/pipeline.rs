@@ -8,7 +8,8 @@
 //! The core takes its I/O as traits: [`ObjectSource`] (S3 in the Lambda, files in the CLI,
 //! memory in tests), [`GraphSink`] (Neo4j, or memory) and [`ImageStore`] (Cloudinary, or
 //! memory). Entry points build the real adapters once and call [`process_object`] /
-//! [`remove_object`] per record.
+//! [`remove_object`] per record. Both treat the event as a hint and converge on what the key
+//! holds when they finish (see [`process_object`]), so events may arrive in any order.
 //!
 //! Failure classes: a file that is not a valid design is *permanent* — it is recorded on its
 //! `Design` node with `status: invalid` and the reason (or, when the key holds a good design,
@@ -137,6 +138,13 @@ pub enum SourceError {
     },
 }
 
+/// What a key holds now, as a HEAD request tells it (nothing is downloaded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectHead {
+    pub etag: Option<String>,
+    pub size: u64,
+}
+
 /// Where design bytes come from.
 pub trait ObjectSource: Send + Sync {
     /// Reads an object, refusing it without downloading when it is over `max_bytes`.
@@ -146,6 +154,13 @@ pub trait ObjectSource: Send + Sync {
         key: &str,
         max_bytes: u64,
     ) -> impl Future<Output = Result<FetchedObject, SourceError>> + Send;
+
+    /// What the key holds now, or `None` when it holds nothing (deleted).
+    fn head(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<ObjectHead>, SourceError>> + Send;
 }
 
 /// One object as a listing describes it.
@@ -233,6 +248,16 @@ impl ObjectSource for MemorySource {
             bytes,
         })
     }
+
+    async fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectHead>, SourceError> {
+        Ok(self
+            .lock()
+            .get(&(bucket.to_string(), key.to_string()))
+            .map(|bytes| ObjectHead {
+                etag: Some(memory_etag(bytes)),
+                size: bytes.len() as u64,
+            }))
+    }
 }
 
 /// Pages of [`MemorySource::PAGE`] keys, in key order, like S3's `ListObjectsV2`.
@@ -291,9 +316,24 @@ pub enum Processed {
     Invalid { design_id: String, reason: String },
     /// The graph already holds these bytes from this version.
     Unchanged { design_id: String },
-    /// The object was deleted before it could be read.
+    /// The key holds no object: it was deleted before it could be read, or while it was
+    /// processed (what had been written for it is then removed again).
     Gone,
 }
+
+/// What became of one removed object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Removed {
+    /// The key holds nothing: its design and images are gone (`existed`: there was one).
+    Deleted { existed: bool },
+    /// The key holds an object again (uploaded after the delete, its event possibly handled
+    /// first): it was processed instead, so the design describes it.
+    Recreated(Processed),
+}
+
+/// Rounds of processing that [`process_object`] gives an object that keeps changing while it
+/// is processed, before it fails transiently (a retry starts over).
+pub const MAX_ROUNDS: usize = 3;
 
 /// Per-stage durations of one object, for logs and metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -348,6 +388,13 @@ pub struct Ports<'a, S, G, I> {
 }
 
 /// Processes a created (or overwritten) object: fetch, parse, figures, render, upload, graph.
+///
+/// S3 events arrive in any order, late or twice, and the object can change while it is being
+/// processed, so the event is only a hint: what is processed is what the key holds, and once
+/// the graph is written the key is checked again (one HEAD request). If it now holds other
+/// bytes, they are processed in turn (up to [`MAX_ROUNDS`] rounds); if it holds nothing, what
+/// was written is removed. The graph thus ends up describing the key's current object,
+/// whatever the order in which the events for it are handled.
 pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     ports: &Ports<'_, S, G, I>,
     config: &PipelineConfig,
@@ -355,25 +402,66 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     key: &str,
     times: &mut StageTimes,
 ) -> Result<Processed, PipelineError> {
+    for _ in 0..MAX_ROUNDS {
+        let (processed, etag) = process_current(ports, config, bucket, key, times).await?;
+        let started = Instant::now();
+        let now = ports.source.head(bucket, key).await;
+        times.fetch += started.elapsed();
+        match (now?, processed) {
+            (None, Processed::Gone) => return Ok(Processed::Gone),
+            // Deleted while processed (its delete event may already have been handled).
+            (None, _) => {
+                delete_design(ports.graph, ports.images, bucket, key).await?;
+                return Ok(Processed::Gone);
+            }
+            // Re-created since it was found missing: process the new object.
+            (Some(_), Processed::Gone) => continue,
+            // Still the bytes that were processed (or no ETag to tell).
+            (Some(head), processed)
+                if etag.is_none() || head.etag.is_none() || head.etag == etag =>
+            {
+                return Ok(processed)
+            }
+            // Replaced while processed: process the new bytes.
+            (Some(_), _) => continue,
+        }
+    }
+    Err(PipelineError::Source(SourceError::Transient {
+        bucket: bucket.into(),
+        key: key.into(),
+        reason: format!("the object changed while it was processed, {MAX_ROUNDS} times in a row"),
+    }))
+}
+
+/// One round of [`process_object`]: processes what the key holds now, and returns the ETag
+/// of the bytes it processed (`None` when it did not read them).
+async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
+    ports: &Ports<'_, S, G, I>,
+    config: &PipelineConfig,
+    bucket: &str,
+    key: &str,
+    times: &mut StageTimes,
+) -> Result<(Processed, Option<String>), PipelineError> {
     let design_id = graph::design_id(bucket, key);
     let started = Instant::now();
     let fetched = ports
         .source
         .fetch(bucket, key, config.parse.limits.max_input_bytes)
         .await;
-    times.fetch = started.elapsed();
+    times.fetch += started.elapsed();
     let fetched = match fetched {
         Ok(f) => f,
-        Err(SourceError::Gone { .. }) => return Ok(Processed::Gone),
+        Err(SourceError::Gone { .. }) => return Ok((Processed::Gone, None)),
         Err(SourceError::TooLarge { size, limit }) => {
             let started = Instant::now();
             let source = oversized_source(bucket, key, size);
             let reason = refuse_too_large(ports.graph, &source, limit).await?;
-            times.graph = started.elapsed();
-            return Ok(Processed::Invalid { design_id, reason });
+            times.graph += started.elapsed();
+            return Ok((Processed::Invalid { design_id, reason }, None));
         }
         Err(e) => return Err(e.into()),
     };
+    let etag = fetched.etag.clone();
     let mut source = SourceObject::from_bytes(bucket, key, &fetched.bytes);
     source.etag = fetched.etag;
     source.version_id = fetched.version_id;
@@ -392,18 +480,18 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
             .as_ref()
             .is_some_and(|s| s.has_sha256(&source.sha256, crate::VERSION))
     {
-        return Ok(Processed::Unchanged { design_id });
+        return Ok((Processed::Unchanged { design_id }, etag));
     }
 
     let analysis = analyse_source(source, &fetched.bytes, &config.parse);
-    times.parse = analysis.parse_time;
+    times.parse += analysis.parse_time;
     let (Ok(parsed), None) = (&analysis.parsed, &analysis.invalid_reason) else {
         let reason = analysis.invalid_reason.clone().unwrap_or_default();
         let started = Instant::now();
         let written = ports.graph.write_design(&analysis.plan()).await;
         times.graph += started.elapsed();
         written?;
-        return Ok(Processed::Invalid { design_id, reason });
+        return Ok((Processed::Invalid { design_id, reason }, etag));
     };
 
     // Images: a design whose geometry cannot be drawn is still a design, without pictures.
@@ -417,7 +505,7 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
         )
         .ok()
     });
-    times.render = started.elapsed();
+    times.render += started.elapsed();
     // Images go under ids of this file version, so the stored design keeps showing its own
     // until the graph commits the new one.
     let mut images = graph::Images::default();
@@ -438,7 +526,7 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
                 ImageKind::Svg => images.svg_url = Some(stored.secure_url),
             }
         }
-        times.upload = started.elapsed();
+        times.upload += started.elapsed();
     }
 
     let input = analysis.graph_input().with_images(images.clone());
@@ -454,7 +542,7 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
         delete_images(ports.images, &design_id, &old).await?;
         times.upload += started.elapsed();
     }
-    Ok(Processed::Written { design_id, images })
+    Ok((Processed::Written { design_id, images }, etag))
 }
 
 /// Deletes the three images of a stored design version (deleting a missing one is fine).
@@ -505,9 +593,42 @@ pub async fn refuse_too_large<G: GraphSink>(
     Ok(reason)
 }
 
-/// Removes a deleted object's design from the graph and its images from the store.
+/// Handles a removed object: when the key holds nothing, removes its design from the graph
+/// and its images from the store.
+///
+/// A delete event can be handled after the key was uploaded again (events arrive in any
+/// order), so the key is checked first (one HEAD request), and again once the design is
+/// deleted: when it holds an object, that object is processed instead ([`process_object`]).
+pub async fn remove_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
+    ports: &Ports<'_, S, G, I>,
+    config: &PipelineConfig,
+    bucket: &str,
+    key: &str,
+    times: &mut StageTimes,
+) -> Result<Removed, PipelineError> {
+    let started = Instant::now();
+    let now = ports.source.head(bucket, key).await;
+    times.fetch += started.elapsed();
+    if now?.is_none() {
+        let started = Instant::now();
+        let existed = delete_design(ports.graph, ports.images, bucket, key).await;
+        times.graph += started.elapsed();
+        let existed = existed?;
+        // Uploaded again while the design was being deleted?
+        let started = Instant::now();
+        let now = ports.source.head(bucket, key).await;
+        times.fetch += started.elapsed();
+        if now?.is_none() {
+            return Ok(Removed::Deleted { existed });
+        }
+    }
+    let processed = process_object(ports, config, bucket, key, times).await?;
+    Ok(Removed::Recreated(processed))
+}
+
+/// Removes a design from the graph and its images from the store, whatever S3 holds.
 /// Returns whether the graph held the design.
-pub async fn remove_object<G: GraphSink, I: ImageStore>(
+pub async fn delete_design<G: GraphSink, I: ImageStore>(
     graph_sink: &G,
     images: &I,
     bucket: &str,

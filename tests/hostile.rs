@@ -1167,13 +1167,13 @@ fn live_graph_keeps_the_last_good_version() {
             );
             assert_eq!(n, 0, "{fixture}: fresh components");
             assert!(
-                pipeline::remove_object(&sink, &images, &bucket, FRESH)
+                pipeline::delete_design(&sink, &images, &bucket, FRESH)
                     .await
                     .expect("remove fresh"),
                 "{fixture}: fresh design removed"
             );
         }
-        pipeline::remove_object(&sink, &images, &bucket, VICTIM)
+        pipeline::delete_design(&sink, &images, &bucket, VICTIM)
             .await
             .expect("clean up");
     });

@@ -1,12 +1,17 @@
 //! The pipeline and the handler with in-memory ports: objects over the input limit are
-//! recorded as invalid designs, and the event's own size refuses them without a download.
+//! recorded as invalid designs, and the event's own size refuses them without a download; an
+//! invalid upload keeps the last good design; and the graph follows what the key holds when
+//! the object changes while it is processed or its events arrive out of order.
 
 mod common;
 
 use aws_lambda_events::event::s3::S3Event;
-use ork_processor::graph::{self, MemorySink};
+use ork_processor::graph::{self, GraphSink, MemorySink};
 use ork_processor::lambda::handler::Handler;
-use ork_processor::pipeline::{self, MemorySource, PipelineConfig, Ports, Processed, StageTimes};
+use ork_processor::pipeline::{
+    self, FetchedObject, MemorySource, ObjectHead, ObjectSource, PipelineConfig, Ports, Processed,
+    Removed, SourceError, StageTimes,
+};
 use ork_processor::publish::MemoryStore;
 
 fn small_limit(bytes: u64) -> PipelineConfig {
@@ -164,9 +169,11 @@ async fn check_rejection_keeps_the_good_design<G: graph::GraphSink>(sink: &G, bu
     assert!(ids.iter().all(|i| i.contains(&tag)), "{ids:?}");
 
     // Deleting the object removes the design and its images.
-    assert!(pipeline::remove_object(sink, &images, bucket, key)
+    source.remove(bucket, key);
+    let removed = pipeline::remove_object(&ports, &config, bucket, key, &mut StageTimes::default())
         .await
-        .unwrap());
+        .unwrap();
+    assert_eq!(removed, Removed::Deleted { existed: true });
     assert!(images.public_ids().is_empty());
     assert!(sink
         .stored(std::slice::from_ref(&id))
@@ -196,4 +203,249 @@ async fn an_invalid_upload_keeps_the_last_good_design() {
             "SKIPPED the live half of an_invalid_upload_keeps_the_last_good_design: NEO4J_URI is not set"
         ),
     }
+}
+
+/// What happens to the object in S3 right after the pipeline has read it.
+#[derive(Debug, Clone)]
+enum Change {
+    /// Another upload replaces it.
+    Replace(&'static str),
+    /// It is deleted.
+    Delete,
+}
+
+/// An in-memory bucket that applies one queued [`Change`] right after each read, as if
+/// another upload or a delete landed while the object was being processed.
+struct Changing {
+    inner: MemorySource,
+    after_fetch: std::sync::Mutex<std::collections::VecDeque<Change>>,
+    fetches: std::sync::atomic::AtomicUsize,
+}
+
+impl Changing {
+    fn new(bucket: &str, key: &str, first: &str, changes: &[Change]) -> Self {
+        let inner = MemorySource::new();
+        inner.put(bucket, key, fixture(first));
+        Self {
+            inner,
+            after_fetch: std::sync::Mutex::new(changes.iter().cloned().collect()),
+            fetches: Default::default(),
+        }
+    }
+}
+
+impl ObjectSource for Changing {
+    async fn fetch(&self, b: &str, k: &str, max: u64) -> Result<FetchedObject, SourceError> {
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let fetched = self.inner.fetch(b, k, max).await;
+        let change = self.after_fetch.lock().unwrap().pop_front();
+        match change {
+            Some(Change::Replace(name)) => self.inner.put(b, k, fixture(name)),
+            Some(Change::Delete) => self.inner.remove(b, k),
+            None => {}
+        }
+        fetched
+    }
+
+    async fn head(&self, b: &str, k: &str) -> Result<Option<ObjectHead>, SourceError> {
+        self.inner.head(b, k).await
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(common::testdata(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The design the graph ends up with: `(status, sha256)`, and the number of images stored.
+type Final = (Option<(String, String)>, usize);
+
+async fn final_state(sink: &MemorySink, images: &MemoryStore, bucket: &str, key: &str) -> Final {
+    let id = graph::design_id(bucket, key);
+    let stored = sink.stored(std::slice::from_ref(&id)).await.unwrap();
+    (
+        stored.first().map(|s| (s.status.clone(), s.sha256.clone())),
+        images.public_ids().len(),
+    )
+}
+
+/// The object changes while it is processed: the graph ends up describing what the key holds
+/// when processing ends, whatever it held when the event was sent. `expected` names the
+/// fixture the final design must be (with its three images), or `None` for no design at all.
+#[tokio::test]
+async fn a_design_follows_an_object_that_changes_while_processed() {
+    async fn check(changes: &[Change], expected: Option<&str>, outcome: &str, fetches: usize) {
+        let (bucket, key) = ("b", "uploads/moving.ork");
+        let source = Changing::new(bucket, key, "minimal.ork", changes);
+        let (sink, images) = (MemorySink::new(), MemoryStore::new("designs"));
+        let ports = Ports {
+            source: &source,
+            graph: &sink,
+            images: &images,
+        };
+        let config = PipelineConfig::default();
+        let out =
+            pipeline::process_object(&ports, &config, bucket, key, &mut StageTimes::default())
+                .await
+                .unwrap();
+        let what = format!("{changes:?}");
+        assert_eq!(
+            format!("{out:?}").split([' ', '{']).next(),
+            Some(outcome),
+            "{what}: {out:?}"
+        );
+        let want: Final = match expected {
+            Some(name) => (Some(("ok".into(), graph::sha256_hex(&fixture(name)))), 3),
+            None => (None, 0),
+        };
+        assert_eq!(
+            final_state(&sink, &images, bucket, key).await,
+            want,
+            "{what}"
+        );
+        assert_eq!(
+            source.fetches.load(std::sync::atomic::Ordering::SeqCst),
+            fetches,
+            "{what}: downloads"
+        );
+    }
+    // Nothing changes: one download, one HEAD.
+    check(&[], Some("minimal.ork"), "Written", 1).await;
+    // Replaced while processed: the new bytes are processed in a second round, and the
+    // first version's images are gone.
+    check(
+        &[Change::Replace("all-components.ork")],
+        Some("all-components.ork"),
+        "Written",
+        2,
+    )
+    .await;
+    // Replaced twice: three rounds.
+    check(
+        &[
+            Change::Replace("all-components.ork"),
+            Change::Replace("zipped.ork"),
+        ],
+        Some("zipped.ork"),
+        "Written",
+        3,
+    )
+    .await;
+    // Deleted while processed (its delete event possibly handled already): what was written
+    // is removed again.
+    check(&[Change::Delete], None, "Gone", 1).await;
+}
+
+/// An object that is replaced on every read fails transiently after
+/// [`pipeline::MAX_ROUNDS`] rounds, so that the event is retried later.
+#[tokio::test]
+async fn an_object_that_never_settles_fails_transiently() {
+    let (bucket, key) = ("b", "uploads/busy.ork");
+    let changes: Vec<Change> = ["all-components.ork", "minimal.ork"]
+        .into_iter()
+        .cycle()
+        .take(pipeline::MAX_ROUNDS)
+        .map(Change::Replace)
+        .collect();
+    let source = Changing::new(bucket, key, "minimal.ork", &changes);
+    let (sink, images) = (MemorySink::new(), MemoryStore::new("designs"));
+    let ports = Ports {
+        source: &source,
+        graph: &sink,
+        images: &images,
+    };
+    let err = pipeline::process_object(
+        &ports,
+        &PipelineConfig::default(),
+        bucket,
+        key,
+        &mut StageTimes::default(),
+    )
+    .await
+    .expect_err("never settles");
+    assert!(err.is_transient(), "{err}");
+    assert!(
+        err.to_string().contains("changed while it was processed"),
+        "{err}"
+    );
+    assert_eq!(
+        source.fetches.load(std::sync::atomic::Ordering::SeqCst),
+        pipeline::MAX_ROUNDS
+    );
+}
+
+/// Delete events handled late: a delete event for a key that was uploaded again keeps (or
+/// writes) the design of the new upload; only a key that holds nothing loses its design.
+#[tokio::test]
+async fn a_late_delete_event_never_removes_a_newer_upload() {
+    /// `now`: what the key holds when the delete event is handled.
+    async fn check(now: Option<&str>, expected: Removed, want: Final) {
+        let (bucket, key) = ("b", "uploads/again.ork");
+        let source = MemorySource::new();
+        let (sink, images) = (MemorySink::new(), MemoryStore::new("designs"));
+        let ports = Ports {
+            source: &source,
+            graph: &sink,
+            images: &images,
+        };
+        let config = PipelineConfig::default();
+        // The first upload, processed.
+        source.put(bucket, key, fixture("minimal.ork"));
+        let mut times = StageTimes::default();
+        pipeline::process_object(&ports, &config, bucket, key, &mut times)
+            .await
+            .unwrap();
+        // Deleted, perhaps uploaded again, then the delete event arrives.
+        source.remove(bucket, key);
+        if let Some(name) = now {
+            source.put(bucket, key, fixture(name));
+        }
+        let removed = pipeline::remove_object(&ports, &config, bucket, key, &mut times)
+            .await
+            .unwrap();
+        let removed = match removed {
+            // The design id and image URLs are checked through the final state.
+            Removed::Recreated(Processed::Written { .. }) => {
+                Removed::Recreated(Processed::Written {
+                    design_id: String::new(),
+                    images: Default::default(),
+                })
+            }
+            Removed::Recreated(Processed::Unchanged { .. }) => {
+                Removed::Recreated(Processed::Unchanged {
+                    design_id: String::new(),
+                })
+            }
+            other => other,
+        };
+        assert_eq!(removed, expected, "{now:?}");
+        assert_eq!(
+            final_state(&sink, &images, bucket, key).await,
+            want,
+            "{now:?}"
+        );
+    }
+    let sha = |name: &str| graph::sha256_hex(&fixture(name));
+    // Really deleted.
+    check(None, Removed::Deleted { existed: true }, (None, 0)).await;
+    // Uploaded again with the same bytes: the design stays as it was.
+    check(
+        Some("minimal.ork"),
+        Removed::Recreated(Processed::Unchanged {
+            design_id: String::new(),
+        }),
+        (Some(("ok".into(), sha("minimal.ork"))), 3),
+    )
+    .await;
+    // Uploaded again with new bytes (that upload's event not handled yet): they are
+    // processed now.
+    check(
+        Some("all-components.ork"),
+        Removed::Recreated(Processed::Written {
+            design_id: String::new(),
+            images: Default::default(),
+        }),
+        (Some(("ok".into(), sha("all-components.ork"))), 3),
+    )
+    .await;
 }

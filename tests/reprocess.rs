@@ -19,7 +19,7 @@ use ork_processor::graph::{
 };
 use ork_processor::lambda::s3::S3Source;
 use ork_processor::pipeline::{
-    FetchedObject, Listed, ObjectSource, PipelineConfig, Ports, SourceError,
+    FetchedObject, Listed, ObjectHead, ObjectSource, PipelineConfig, Ports, SourceError,
 };
 use ork_processor::publish::MemoryStore;
 use ork_processor::render::RenderConfig;
@@ -84,6 +84,10 @@ impl ObjectSource for CountingSource<'_> {
     async fn fetch(&self, b: &str, k: &str, max: u64) -> Result<FetchedObject, SourceError> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
         self.inner.fetch(b, k, max).await
+    }
+
+    async fn head(&self, b: &str, k: &str) -> Result<Option<ObjectHead>, SourceError> {
+        self.inner.head(b, k).await
     }
 }
 

@@ -9,7 +9,7 @@ use tracing::{error, info, warn};
 use super::event::{self, JobKind, Skip};
 use super::metrics::Metrics;
 use crate::graph::GraphSink;
-use crate::pipeline::{self, PipelineConfig, PipelineError, Ports, Processed, StageTimes};
+use crate::pipeline::{self, PipelineConfig, PipelineError, Ports, Processed, Removed, StageTimes};
 use crate::publish::ImageStore;
 
 /// The outcome of one record, for the invocation's response.
@@ -112,7 +112,7 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
             };
             let result = match job.kind {
                 JobKind::Created => self.created(&job, request_id, config, &mut metrics).await,
-                JobKind::Removed => self.removed(&job, request_id, &mut metrics).await,
+                JobKind::Removed => self.removed(&job, request_id, config, &mut metrics).await,
             };
             match result {
                 Ok(r) => summary.records.push(r),
@@ -189,52 +189,88 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
         metrics.render_ms += ms(times.render);
         metrics.upload_ms += ms(times.upload);
         metrics.graph_ms += ms(times.graph);
-        let processed = processed?;
-        let (outcome, design_id, detail) = match processed {
-            Processed::Written { design_id, .. } => {
-                metrics.designs_processed += 1;
-                ("written", Some(design_id), None)
-            }
-            Processed::Invalid { design_id, reason } => {
-                metrics.designs_invalid += 1;
-                ("invalid", Some(design_id), Some(reason))
-            }
-            Processed::Unchanged { design_id } => {
-                metrics.unchanged += 1;
-                ("unchanged", Some(design_id), None)
-            }
-            Processed::Gone => ("gone", None, Some("deleted before it could be read".into())),
-        };
-        info!(
-            request_id,
-            bucket = %job.bucket,
-            key = %job.key,
-            outcome,
-            design_id = design_id.as_deref().unwrap_or(""),
-            detail = detail.as_deref().unwrap_or(""),
-            fetch_ms = ms(times.fetch),
-            parse_ms = ms(times.parse),
-            render_ms = ms(times.render),
-            upload_ms = ms(times.upload),
-            graph_ms = ms(times.graph),
-            "object processed"
-        );
-        Ok(record(job, outcome, design_id, detail))
+        Ok(processed_record(
+            job, request_id, processed?, &times, metrics,
+        ))
     }
 
     async fn removed(
         &self,
         job: &event::Job,
         request_id: &str,
+        config: &PipelineConfig,
         metrics: &mut Metrics,
     ) -> Result<RecordResult, PipelineError> {
-        let existed =
-            pipeline::remove_object(&self.graph, &self.images, &job.bucket, &job.key).await?;
-        metrics.designs_deleted += u64::from(existed);
-        let design_id = crate::graph::design_id(&job.bucket, &job.key);
-        info!(request_id, bucket = %job.bucket, key = %job.key, design_id = %design_id, existed, "object removed");
-        Ok(record(job, "deleted", Some(design_id), None))
+        let ports = Ports {
+            source: &self.source,
+            graph: &self.graph,
+            images: &self.images,
+        };
+        let mut times = StageTimes::default();
+        let removed =
+            pipeline::remove_object(&ports, config, &job.bucket, &job.key, &mut times).await;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        metrics.graph_ms += ms(times.graph);
+        match removed? {
+            Removed::Deleted { existed } => {
+                metrics.designs_deleted += u64::from(existed);
+                let design_id = crate::graph::design_id(&job.bucket, &job.key);
+                info!(request_id, bucket = %job.bucket, key = %job.key, design_id = %design_id, existed, "object removed");
+                Ok(record(job, "deleted", Some(design_id), None))
+            }
+            Removed::Recreated(processed) => {
+                // Uploaded again after the delete: the design describes the new object.
+                metrics.parse_ms += ms(times.parse);
+                metrics.render_ms += ms(times.render);
+                metrics.upload_ms += ms(times.upload);
+                info!(request_id, bucket = %job.bucket, key = %job.key, "object removed, but the key holds a newer upload: processed that instead");
+                Ok(processed_record(
+                    job, request_id, processed, &times, metrics,
+                ))
+            }
+        }
     }
+}
+
+/// Counts and logs a processed object; its record in the invocation's summary.
+fn processed_record(
+    job: &event::Job,
+    request_id: &str,
+    processed: Processed,
+    times: &StageTimes,
+    metrics: &mut Metrics,
+) -> RecordResult {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let (outcome, design_id, detail) = match processed {
+        Processed::Written { design_id, .. } => {
+            metrics.designs_processed += 1;
+            ("written", Some(design_id), None)
+        }
+        Processed::Invalid { design_id, reason } => {
+            metrics.designs_invalid += 1;
+            ("invalid", Some(design_id), Some(reason))
+        }
+        Processed::Unchanged { design_id } => {
+            metrics.unchanged += 1;
+            ("unchanged", Some(design_id), None)
+        }
+        Processed::Gone => ("gone", None, Some("the key holds no object".into())),
+    };
+    info!(
+        request_id,
+        bucket = %job.bucket,
+        key = %job.key,
+        outcome,
+        design_id = design_id.as_deref().unwrap_or(""),
+        detail = detail.as_deref().unwrap_or(""),
+        fetch_ms = ms(times.fetch),
+        parse_ms = ms(times.parse),
+        render_ms = ms(times.render),
+        upload_ms = ms(times.upload),
+        graph_ms = ms(times.graph),
+        "object processed"
+    );
+    record(job, outcome, design_id, detail)
 }
 
 fn record(

@@ -2,8 +2,11 @@
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::operation::head_object::HeadObjectError;
 
-use crate::pipeline::{FetchedObject, ListPage, Listed, ObjectLister, ObjectSource, SourceError};
+use crate::pipeline::{
+    FetchedObject, ListPage, Listed, ObjectHead, ObjectLister, ObjectSource, SourceError,
+};
 
 /// Reads design objects from S3.
 #[derive(Debug, Clone)]
@@ -115,6 +118,44 @@ impl ObjectSource for S3Source {
             etag,
             version_id,
         })
+    }
+
+    async fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectHead>, SourceError> {
+        match self
+            .client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(ObjectHead {
+                etag: out.e_tag().map(str::to_string),
+                size: out
+                    .content_length()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
+            })),
+            Err(SdkError::ServiceError(e)) => {
+                let status = e.raw().status().as_u16();
+                // A HEAD answer has no body, so no error code: the status tells. With
+                // ListBucket limited to the prefix, a missing key answers 403.
+                if matches!(e.err(), HeadObjectError::NotFound(_)) || status == 404 || status == 403
+                {
+                    return Ok(None);
+                }
+                Err(SourceError::Transient {
+                    bucket: bucket.into(),
+                    key: key.into(),
+                    reason: format!("HEAD answered HTTP {status}"),
+                })
+            }
+            Err(e) => Err(SourceError::Transient {
+                bucket: bucket.into(),
+                key: key.into(),
+                reason: e.to_string(),
+            }),
+        }
     }
 }
 
