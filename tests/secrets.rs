@@ -534,7 +534,23 @@ async fn lambda_paths(graph_env: GraphConfig, aws_secret: String, n: String) {
     returned.invocation(&r);
     assert!(r.is_err(), "{r:?}");
 
+    // A late delete event for a key that holds an object again: that object is processed.
+    let r = good
+        .handle(
+            &common::s3_event("ObjectRemoved:Delete", &bucket, "uploads/sec-500.ork"),
+            "sec-removed-reuploaded",
+        )
+        .await;
+    returned.invocation(&r);
+    assert_eq!(r.expect("re-uploaded").records[0].outcome, "written");
+
     // Removal: the design and its images go.
+    s3.delete_object()
+        .bucket(&bucket)
+        .key("uploads/sec-ok.ork")
+        .send()
+        .await
+        .expect("delete object");
     let r = good
         .handle(
             &common::s3_event("ObjectRemoved:Delete", &bucket, "uploads/sec-ok.ork"),

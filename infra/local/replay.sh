@@ -83,8 +83,24 @@ PORT="${ORK_REPLAY_PORT:-9077}"
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$PORT" --ignore-changes \
   >"$DATA/watch.log" 2>&1 &
 pids+=($!)
-# `invoke` waits for the function to be built and started by `watch`.
-sleep 2
+# `watch` needs a moment (more on a loaded machine) before it listens; `invoke` then waits
+# for the function to be built and started.
+for i in $(seq 1 120); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    break
+  fi
+  if ! kill -0 "${pids[-1]}" 2>/dev/null; then
+    echo "replay: cargo lambda watch exited" >&2
+    cat "$DATA/watch.log" >&2
+    exit 1
+  fi
+  if [ "$i" = 120 ]; then
+    echo "replay: cargo lambda watch did not listen on 127.0.0.1:$PORT within 60 s" >&2
+    cat "$DATA/watch.log" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
 OUT="$(cargo lambda invoke bootstrap --invoke-address 127.0.0.1 --invoke-port "$PORT" \
   --data-file "$EVENT" 2>&1)" || { echo "$OUT"; tail -20 "$DATA/watch.log"; exit 1; }
 echo "$OUT"
