@@ -15,7 +15,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::s3::S3Event;
@@ -23,26 +22,16 @@ use common::proxy::Proxy;
 use common::stub::Stub;
 use ork_processor::graph::{self, GraphConfig, GraphSink, Neo4jSink, Statement};
 use ork_processor::lambda::handler::{Handler, InvocationError, Summary};
-use ork_processor::lambda::logs::{self, MemoryLog};
+use ork_processor::lambda::logs::MemoryLog;
 use ork_processor::lambda::s3::S3Source;
 use ork_processor::pipeline::{self, PipelineConfig};
 use ork_processor::publish::ImageStore;
 use ork_processor::render::RenderConfig;
 use serde_json::{json, Value};
-use tracing_subscriber::EnvFilter;
 
 /// Everything this test binary logs (all threads), in the Lambda's JSON format.
 fn log() -> &'static MemoryLog {
-    static LOG: OnceLock<MemoryLog> = OnceLock::new();
-    LOG.get_or_init(|| {
-        let log = MemoryLog::new();
-        tracing::subscriber::set_global_default(logs::subscriber(
-            log.clone(),
-            EnvFilter::new("info"),
-        ))
-        .expect("the only global subscriber of this binary");
-        log
-    })
+    common::global_log("info")
 }
 
 /// Logged events of one invocation with the given message.

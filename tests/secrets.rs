@@ -17,7 +17,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::stub::{Stub, API_KEY, CLOUD, SECRET as CLOUDINARY_SECRET};
@@ -27,26 +26,16 @@ use ork_processor::lambda::config::{
 };
 use ork_processor::lambda::handler::{Handler, InvocationError, Summary};
 use ork_processor::lambda::lazy::LazyNeo4j;
-use ork_processor::lambda::logs::{self, MemoryLog};
+use ork_processor::lambda::logs::MemoryLog;
 use ork_processor::lambda::s3::S3Source;
 use ork_processor::pipeline::{ObjectSource, PipelineConfig};
 use ork_processor::publish::{CloudinaryConfig, CloudinaryStore, ImageStore};
 use ork_processor::render::RenderConfig;
 use serde_json::{json, Value};
-use tracing_subscriber::EnvFilter;
 
 /// Everything logged by this binary, at TRACE and above, from every thread.
 fn log() -> &'static MemoryLog {
-    static LOG: OnceLock<MemoryLog> = OnceLock::new();
-    LOG.get_or_init(|| {
-        let log = MemoryLog::new();
-        tracing::subscriber::set_global_default(logs::subscriber(
-            log.clone(),
-            EnvFilter::new("trace"),
-        ))
-        .expect("the only global subscriber of this binary");
-        log
-    })
+    common::global_log("trace")
 }
 
 /// A distinctive suffix for this run's test secrets.

@@ -174,24 +174,22 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
             warn!(request_id, bucket = %job.bucket, key = %job.key, size, limit, "object over the size limit; recorded as invalid without downloading");
             return Ok(record(job, "invalid", Some(design_id), Some(reason)));
         }
-        let ports = Ports {
-            source: &self.source,
-            graph: &self.graph,
-            images: &self.images,
-        };
         let mut times = StageTimes::default();
         let processed =
-            pipeline::process_object(&ports, config, &job.bucket, &job.key, &mut times).await;
-        // Stage times count whether or not the record succeeded (a failed graph write may
-        // have taken seconds of retries).
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-        metrics.parse_ms += ms(times.parse);
-        metrics.render_ms += ms(times.render);
-        metrics.upload_ms += ms(times.upload);
-        metrics.graph_ms += ms(times.graph);
+            pipeline::process_object(&self.ports(), config, &job.bucket, &job.key, &mut times)
+                .await;
+        metrics.add_stage_times(&times);
         Ok(processed_record(
             job, request_id, processed?, &times, metrics,
         ))
+    }
+
+    fn ports(&self) -> Ports<'_, S, G, I> {
+        Ports {
+            source: &self.source,
+            graph: &self.graph,
+            images: &self.images,
+        }
     }
 
     async fn removed(
@@ -201,16 +199,10 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
         config: &PipelineConfig,
         metrics: &mut Metrics,
     ) -> Result<RecordResult, PipelineError> {
-        let ports = Ports {
-            source: &self.source,
-            graph: &self.graph,
-            images: &self.images,
-        };
         let mut times = StageTimes::default();
         let removed =
-            pipeline::remove_object(&ports, config, &job.bucket, &job.key, &mut times).await;
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-        metrics.graph_ms += ms(times.graph);
+            pipeline::remove_object(&self.ports(), config, &job.bucket, &job.key, &mut times).await;
+        metrics.add_stage_times(&times);
         match removed? {
             Removed::Deleted { existed } => {
                 metrics.designs_deleted += u64::from(existed);
@@ -220,9 +212,6 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
             }
             Removed::Recreated(processed) => {
                 // Uploaded again after the delete: the design describes the new object.
-                metrics.parse_ms += ms(times.parse);
-                metrics.render_ms += ms(times.render);
-                metrics.upload_ms += ms(times.upload);
                 info!(request_id, bucket = %job.bucket, key = %job.key, "object removed, but the key holds a newer upload: processed that instead");
                 Ok(processed_record(
                     job, request_id, processed, &times, metrics,

@@ -24,6 +24,16 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Adds the stage times of one record (whether or not it succeeded: a failed graph write
+    /// may have taken seconds of retries).
+    pub fn add_stage_times(&mut self, times: &crate::pipeline::StageTimes) {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        self.parse_ms += ms(times.parse);
+        self.render_ms += ms(times.render);
+        self.upload_ms += ms(times.upload);
+        self.graph_ms += ms(times.graph);
+    }
+
     /// The EMF document for these metrics, with `timestamp_ms` as its time.
     pub fn emf(&self, function: &str, timestamp_ms: u64) -> serde_json::Value {
         let names = [

@@ -111,3 +111,20 @@ pub fn s3_event(name: &str, bucket: &str, key: &str) -> aws_lambda_events::event
     }))
     .expect("S3 event")
 }
+
+/// Everything this test binary logs from now on, from every thread, in the Lambda's JSON
+/// format, at `level` and above. The first call sets the binary's global subscriber; later
+/// calls return the same log (their `level` is ignored).
+pub fn global_log(level: &str) -> &'static ork_processor::lambda::logs::MemoryLog {
+    use ork_processor::lambda::logs::{self, MemoryLog};
+    static LOG: std::sync::OnceLock<MemoryLog> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = MemoryLog::new();
+        tracing::subscriber::set_global_default(logs::subscriber(
+            log.clone(),
+            tracing_subscriber::EnvFilter::new(level),
+        ))
+        .expect("the only global subscriber of this binary");
+        log
+    })
+}
