@@ -411,7 +411,10 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
             (None, Processed::Gone) => return Ok(Processed::Gone),
             // Deleted while processed (its delete event may already have been handled).
             (None, _) => {
-                delete_design(ports.graph, ports.images, bucket, key).await?;
+                let started = Instant::now();
+                let deleted = delete_design(ports.graph, ports.images, bucket, key).await;
+                times.graph += started.elapsed();
+                deleted?;
                 return Ok(Processed::Gone);
             }
             // Re-created since it was found missing: process the new object.
