@@ -394,7 +394,9 @@ pub struct Ports<'a, S, G, I> {
 /// the graph is written the key is checked again (one HEAD request). If it now holds other
 /// bytes, they are processed in turn (up to [`MAX_ROUNDS`] rounds); if it holds nothing, what
 /// was written is removed. The graph thus ends up describing the key's current object,
-/// whatever the order in which the events for it are handled.
+/// whatever the order in which the events for it are handled. A round that writes nothing
+/// (the graph already holds these bytes, or the key is empty) needs no check: a duplicated
+/// event costs one download.
 pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     ports: &Ports<'_, S, G, I>,
     config: &PipelineConfig,
@@ -404,11 +406,15 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
 ) -> Result<Processed, PipelineError> {
     for _ in 0..MAX_ROUNDS {
         let (processed, etag) = process_current(ports, config, bucket, key, times).await?;
+        // Nothing written (the graph already held these bytes, or there was nothing to read):
+        // nothing this round did can be stale, and a later upload has its own event.
+        if matches!(processed, Processed::Unchanged { .. } | Processed::Gone) {
+            return Ok(processed);
+        }
         let started = Instant::now();
         let now = ports.source.head(bucket, key).await;
         times.fetch += started.elapsed();
         match (now?, processed) {
-            (None, Processed::Gone) => return Ok(Processed::Gone),
             // Deleted while processed (its delete event may already have been handled).
             (None, _) => {
                 let started = Instant::now();
@@ -417,8 +423,6 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
                 deleted?;
                 return Ok(Processed::Gone);
             }
-            // Re-created since it was found missing: process the new object.
-            (Some(_), Processed::Gone) => continue,
             // Still the bytes that were processed (or no ETag to tell).
             (Some(head), processed)
                 if etag.is_none() || head.etag.is_none() || head.etag == etag =>

@@ -220,6 +220,7 @@ struct Changing {
     inner: MemorySource,
     after_fetch: std::sync::Mutex<std::collections::VecDeque<Change>>,
     fetches: std::sync::atomic::AtomicUsize,
+    heads: std::sync::atomic::AtomicUsize,
 }
 
 impl Changing {
@@ -230,6 +231,7 @@ impl Changing {
             inner,
             after_fetch: std::sync::Mutex::new(changes.iter().cloned().collect()),
             fetches: Default::default(),
+            heads: Default::default(),
         }
     }
 }
@@ -249,7 +251,16 @@ impl ObjectSource for Changing {
     }
 
     async fn head(&self, b: &str, k: &str) -> Result<Option<ObjectHead>, SourceError> {
+        self.heads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.head(b, k).await
+    }
+}
+
+impl Changing {
+    /// Downloads and HEAD requests so far.
+    fn requests(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (self.fetches.load(SeqCst), self.heads.load(SeqCst))
     }
 }
 
@@ -274,7 +285,13 @@ async fn final_state(sink: &MemorySink, images: &MemoryStore, bucket: &str, key:
 /// fixture the final design must be (with its three images), or `None` for no design at all.
 #[tokio::test]
 async fn a_design_follows_an_object_that_changes_while_processed() {
-    async fn check(changes: &[Change], expected: Option<&str>, outcome: &str, fetches: usize) {
+    /// `requests`: downloads and HEAD requests.
+    async fn check(
+        changes: &[Change],
+        expected: Option<&str>,
+        outcome: &str,
+        requests: (usize, usize),
+    ) {
         let (bucket, key) = ("b", "uploads/moving.ork");
         let source = Changing::new(bucket, key, "minimal.ork", changes);
         let (sink, images) = (MemorySink::new(), MemoryStore::new("designs"));
@@ -303,21 +320,17 @@ async fn a_design_follows_an_object_that_changes_while_processed() {
             want,
             "{what}"
         );
-        assert_eq!(
-            source.fetches.load(std::sync::atomic::Ordering::SeqCst),
-            fetches,
-            "{what}: downloads"
-        );
+        assert_eq!(source.requests(), requests, "{what}: downloads, HEADs");
     }
     // Nothing changes: one download, one HEAD.
-    check(&[], Some("minimal.ork"), "Written", 1).await;
+    check(&[], Some("minimal.ork"), "Written", (1, 1)).await;
     // Replaced while processed: the new bytes are processed in a second round, and the
     // first version's images are gone.
     check(
         &[Change::Replace("all-components.ork")],
         Some("all-components.ork"),
         "Written",
-        2,
+        (2, 2),
     )
     .await;
     // Replaced twice: three rounds.
@@ -328,12 +341,37 @@ async fn a_design_follows_an_object_that_changes_while_processed() {
         ],
         Some("zipped.ork"),
         "Written",
-        3,
+        (3, 3),
     )
     .await;
     // Deleted while processed (its delete event possibly handled already): what was written
     // is removed again.
-    check(&[Change::Delete], None, "Gone", 1).await;
+    check(&[Change::Delete], None, "Gone", (1, 1)).await;
+}
+
+/// A duplicated event (S3 delivers at least once) costs one download and no check of the
+/// key: nothing is written, so nothing can be stale.
+#[tokio::test]
+async fn a_duplicate_event_writes_nothing_and_checks_nothing() {
+    let (bucket, key) = ("b", "uploads/twice.ork");
+    let source = Changing::new(bucket, key, "minimal.ork", &[]);
+    let (sink, images) = (MemorySink::new(), MemoryStore::new("designs"));
+    let ports = Ports {
+        source: &source,
+        graph: &sink,
+        images: &images,
+    };
+    let config = PipelineConfig::default();
+    let mut times = StageTimes::default();
+    let first = pipeline::process_object(&ports, &config, bucket, key, &mut times).await;
+    assert!(matches!(first, Ok(Processed::Written { .. })), "{first:?}");
+    assert_eq!(source.requests(), (1, 1));
+    let again = pipeline::process_object(&ports, &config, bucket, key, &mut times).await;
+    assert!(
+        matches!(again, Ok(Processed::Unchanged { .. })),
+        "{again:?}"
+    );
+    assert_eq!(source.requests(), (2, 1));
 }
 
 /// An object that is replaced on every read fails transiently after
@@ -369,8 +407,8 @@ async fn an_object_that_never_settles_fails_transiently() {
         "{err}"
     );
     assert_eq!(
-        source.fetches.load(std::sync::atomic::Ordering::SeqCst),
-        pipeline::MAX_ROUNDS
+        source.requests(),
+        (pipeline::MAX_ROUNDS, pipeline::MAX_ROUNDS)
     );
 }
 
