@@ -15,6 +15,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --all-targets --locked -- -D warnings
 
+echo "== cargo doc (broken or private intra-doc links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --bins --locked --quiet
+
 # Local stand-ins, stopped again however the run ends.
 started=()
 cleanup() {

@@ -357,7 +357,7 @@ fn plan_rejection(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
 }
 
 /// Statements for a graph already built. An invalid design never replaces a good one: see
-/// [`plan_rejection`].
+/// `plan_rejection`.
 pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
     if is_invalid(&graph.design) {
         return plan_rejection(graph, fingerprint);

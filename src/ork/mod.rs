@@ -7,9 +7,9 @@
 //! ```
 //!
 //! Three stages, each in its own module:
-//! * [`container`]: sniffs zip / gzip / plain XML and yields a capped byte stream;
-//! * [`xml`]: one quick-xml pass that keeps the elements outside data rows and skims the rows;
-//! * [`convert`]: element tree to typed model, collecting warnings for what it does not know.
+//! * `container`: sniffs zip / gzip / plain XML and yields a capped byte stream;
+//! * `xml`: one quick-xml pass that keeps the elements outside data rows and skims the rows;
+//! * `convert`: element tree to typed model, collecting warnings for what it does not know.
 
 mod container;
 pub(crate) mod convert;
