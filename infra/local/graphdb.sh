@@ -27,8 +27,9 @@ HEAP="${ORK_GRAPHDB_HEAP:-1g}"
 TIMEOUT="${ORK_GRAPHDB_TIMEOUT:-120}"
 PYTHON="${PYTHON:-python3}"
 DATABASE="neo4j"
-
-die() { echo "graphdb: $*" >&2; exit 1; }
+NAME="graphdb"
+# shellcheck source=infra/local/service.sh
+. "$HERE/service.sh"
 
 [ "${#PASSWORD}" -ge 8 ] || die "ORK_GRAPHDB_PASSWORD must have at least 8 characters"
 
@@ -54,28 +55,7 @@ install() {
     package_dir >/dev/null || die "$PACKAGE installed but arcadedb_embedded is not importable"
 }
 
-running_pid() {
-    [ -f "$PIDFILE" ] || return 1
-    local pid
-    pid="$(cat "$PIDFILE")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    echo "$pid"
-}
-
-ready_code() {
-    if command -v curl >/dev/null; then
-        curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-            "http://127.0.0.1:$HTTP_PORT/api/v1/ready" || true
-    else
-        "$PYTHON" - "$HTTP_PORT" <<'EOF' || true
-import sys, urllib.request
-try:
-    print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/ready", timeout=2).status)
-except Exception as e:
-    print(getattr(e, "code", "000"))
-EOF
-    fi
-}
+ready_url() { echo "http://127.0.0.1:$HTTP_PORT/api/v1/ready"; }
 
 start() {
     if pid="$(running_pid)"; then
@@ -105,60 +85,21 @@ start() {
         "-Darcadedb.server.defaultDatabases=$DATABASE[root]"
         com.arcadedb.server.ArcadeDBServer
     )
-    # setsid: the server outlives this shell and its process group. The working directory
-    # is the server root, since the server also writes a ./log directory under it.
-    local detach=()
-    command -v setsid >/dev/null && detach=(setsid)
-    (cd "$DATA/server" && exec nohup "${detach[@]}" "${cmd[@]}" >"$LOG" 2>&1 </dev/null) &
-    echo $! >"$PIDFILE"
-    echo "graphdb: started pid $(cat "$PIDFILE"), log $LOG" >&2
+    # The working directory is the server root: the server also writes a ./log directory there.
+    launch "$DATA/server" "${cmd[@]}"
     wait_ready
 }
 
 wait_ready() {
-    local deadline=$((SECONDS + TIMEOUT)) code
-    while :; do
-        code="$(ready_code)"
-        if [ "$code" = "204" ]; then
-            echo "graphdb: ready (bolt://127.0.0.1:$BOLT_PORT, http://127.0.0.1:$HTTP_PORT)" >&2
-            return
-        fi
-        if ! running_pid >/dev/null; then
-            tail -n 40 "$LOG" >&2 || true
-            die "server exited before becoming ready (log: $LOG)"
-        fi
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            tail -n 40 "$LOG" >&2 || true
-            die "not ready after ${TIMEOUT}s (last /api/v1/ready status: $code)"
-        fi
-        sleep 1
-    done
+    wait_until "$(ready_url)" 204 "bolt://127.0.0.1:$BOLT_PORT, http://127.0.0.1:$HTTP_PORT"
 }
 
-stop() {
-    local pid
-    if ! pid="$(running_pid)"; then
-        echo "graphdb: not running" >&2
-        rm -f "$PIDFILE"
-        return
-    fi
-    kill "$pid"
-    for _ in $(seq 1 60); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.5
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "graphdb: pid $pid did not stop in 30s; killing it" >&2
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$PIDFILE"
-    echo "graphdb: stopped" >&2
-}
+stop() { stop_server 30; }
 
 status() {
     local pid
     if pid="$(running_pid)"; then
-        echo "running (pid $pid), /api/v1/ready: $(ready_code)"
+        echo "running (pid $pid), /api/v1/ready: $(http_code "$(ready_url)")"
     else
         echo "not running"
         return 1

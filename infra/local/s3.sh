@@ -26,8 +26,9 @@ WANTED_PORT="${ORK_S3_PORT:-4566}"
 TIMEOUT="${ORK_S3_TIMEOUT:-60}"
 PYTHON="${PYTHON:-python3}"
 REGION="us-east-1"
-
-die() { echo "s3: $*" >&2; exit 1; }
+NAME="s3"
+# shellcheck source=infra/local/service.sh
+. "$HERE/service.sh"
 
 installed() {
     [ -x "$VENV/bin/moto_server" ] && "$VENV/bin/python" -c "import moto.server, boto3" 2>/dev/null
@@ -40,14 +41,6 @@ install() {
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$PACKAGE" \
         || die "pip install $PACKAGE failed"
     installed || die "$PACKAGE installed but moto_server is not usable"
-}
-
-running_pid() {
-    [ -f "$PIDFILE" ] || return 1
-    local pid
-    pid="$(cat "$PIDFILE")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    echo "$pid"
 }
 
 # The port of the running server, else the one `start` would try first.
@@ -77,22 +70,8 @@ free_port() {
     "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# HTTP status of moto's own API (not S3), "000" when nothing answers.
-ready_code() {
-    local p="$1"
-    if command -v curl >/dev/null; then
-        curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-            "http://127.0.0.1:$p/moto-api/data.json" || true
-    else
-        "$PYTHON" - "$p" <<'EOF' || true
-import sys, urllib.request
-try:
-    print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/data.json", timeout=2).status)
-except Exception as e:
-    print(getattr(e, "code", "000"))
-EOF
-    fi
-}
+# moto's own API (not S3): it answers once the server is up.
+ready_url() { echo "http://127.0.0.1:$1/moto-api/data.json"; }
 
 start() {
     local pid
@@ -109,61 +88,22 @@ start() {
         echo "s3: port $WANTED_PORT is taken; using $p" >&2
     fi
     echo "$p" >"$PORTFILE"
-    # setsid: the server outlives this shell and its process group.
-    local detach=()
-    command -v setsid >/dev/null && detach=(setsid)
-    (cd "$DATA" && exec nohup "${detach[@]}" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$p" \
-        >"$LOG" 2>&1 </dev/null) &
-    echo $! >"$PIDFILE"
-    echo "s3: started pid $(cat "$PIDFILE"), log $LOG" >&2
+    launch "$DATA" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$p"
     wait_ready
 }
 
 wait_ready() {
-    local deadline=$((SECONDS + TIMEOUT)) code p
+    local p
     p="$(port)"
-    while :; do
-        code="$(ready_code "$p")"
-        if [ "$code" = "200" ]; then
-            echo "s3: ready (http://127.0.0.1:$p)" >&2
-            return
-        fi
-        if ! running_pid >/dev/null; then
-            tail -n 40 "$LOG" >&2 || true
-            die "server exited before becoming ready (log: $LOG)"
-        fi
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            tail -n 40 "$LOG" >&2 || true
-            die "not ready after ${TIMEOUT}s (last /moto-api/data.json status: $code)"
-        fi
-        sleep 0.5
-    done
+    wait_until "$(ready_url "$p")" 200 "http://127.0.0.1:$p"
 }
 
-stop() {
-    local pid
-    if ! pid="$(running_pid)"; then
-        echo "s3: not running" >&2
-        rm -f "$PIDFILE" "$PORTFILE"
-        return
-    fi
-    kill "$pid"
-    for _ in $(seq 1 40); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.5
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "s3: pid $pid did not stop in 20s; killing it" >&2
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$PIDFILE" "$PORTFILE"
-    echo "s3: stopped" >&2
-}
+stop() { stop_server 20 "$PORTFILE"; }
 
 status() {
     local pid
     if pid="$(running_pid)"; then
-        echo "running (pid $pid) on 127.0.0.1:$(port), /moto-api/data.json: $(ready_code "$(port)")"
+        echo "running (pid $pid) on 127.0.0.1:$(port), /moto-api/data.json: $(http_code "$(ready_url "$(port)")")"
     else
         echo "not running"
         return 1
