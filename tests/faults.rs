@@ -77,13 +77,7 @@ async fn env(test: &str) -> Option<Env> {
         test.replace('_', "-").chars().take(20).collect::<String>(),
         std::process::id()
     );
-    let source = S3Source::from_env(true).await;
-    let s3 = source.client().clone();
-    s3.create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("create bucket");
+    let (source, s3) = common::local_bucket(&bucket).await;
     let direct = Neo4jSink::connect(graph_config.clone())
         .await
         .expect("graph");

@@ -9,7 +9,6 @@ use aws_lambda_events::event::s3::S3Event;
 use common::stub::Stub;
 use ork_processor::graph::{self, GraphConfig, GraphSink, Neo4jSink, Statement};
 use ork_processor::lambda::handler::Handler;
-use ork_processor::lambda::s3::S3Source;
 use ork_processor::pipeline::PipelineConfig;
 use ork_processor::render::RenderConfig;
 use serde_json::Value;
@@ -76,13 +75,7 @@ async fn s3_events_end_to_end() {
     ork_processor::lambda::install_crypto_provider();
 
     let bucket = format!("ork-e2e-{}", std::process::id());
-    let source = S3Source::from_env(true).await;
-    let s3 = source.client().clone();
-    s3.create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("create bucket");
+    let (source, s3) = common::local_bucket(&bucket).await;
     for key in [
         "uploads/A simple model rocket.ork",
         "uploads/Tube fin rocket.ork",

@@ -426,13 +426,7 @@ async fn lambda_paths(graph_env: GraphConfig, aws_secret: String, n: String) {
 
     // The handler, built as bootstrap builds it.
     let bucket = format!("ork-secrets-{n}");
-    let source = S3Source::from_env(true).await;
-    let s3 = source.client().clone();
-    s3.create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("create bucket");
+    let (source, s3) = common::local_bucket(&bucket).await;
     let put = |key: &'static str, file: &'static str| {
         let s3 = s3.clone();
         let bucket = bucket.clone();

@@ -128,3 +128,18 @@ pub fn global_log(level: &str) -> &'static ork_processor::lambda::logs::MemoryLo
         log
     })
 }
+
+/// The S3 adapter and a client for the local S3 server (`AWS_ENDPOINT_URL_S3`, path-style),
+/// with a new bucket of that name.
+pub async fn local_bucket(
+    bucket: &str,
+) -> (ork_processor::lambda::s3::S3Source, aws_sdk_s3::Client) {
+    let source = ork_processor::lambda::s3::S3Source::from_env(true).await;
+    let s3 = source.client().clone();
+    s3.create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    (source, s3)
+}
