@@ -138,11 +138,11 @@ pub enum SourceError {
     },
 }
 
-/// What a key holds now, as a HEAD request tells it (nothing is downloaded).
+/// What a key holds now, as a HEAD request tells it (nothing is downloaded): its ETag, which
+/// tells whether it still holds the bytes just processed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectHead {
     pub etag: Option<String>,
-    pub size: u64,
 }
 
 /// Where design bytes come from.
@@ -255,7 +255,6 @@ impl ObjectSource for MemorySource {
             .get(&(bucket.to_string(), key.to_string()))
             .map(|bytes| ObjectHead {
                 etag: Some(memory_etag(bytes)),
-                size: bytes.len() as u64,
             }))
     }
 }

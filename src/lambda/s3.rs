@@ -131,10 +131,6 @@ impl ObjectSource for S3Source {
         {
             Ok(out) => Ok(Some(ObjectHead {
                 etag: out.e_tag().map(str::to_string),
-                size: out
-                    .content_length()
-                    .and_then(|n| u64::try_from(n).ok())
-                    .unwrap_or(0),
             })),
             Err(SdkError::ServiceError(e)) => {
                 let status = e.raw().status().as_u16();
