@@ -14,6 +14,8 @@
 //! * [`pipeline`]: the one place where the stages are put in order, over the
 //!   `ObjectSource` / `GraphSink` / `ImageStore` ports;
 //! * [`lambda`]: the S3 event handler, its S3 adapter, configuration and metrics;
+//! * [`series`]: flight series — columns found by meaning, rows decoded as they stream,
+//!   downsampling that keeps the flight;
 //! * [`reprocess`]: batch reprocessing of a design bucket (`ork reprocess`);
 //! * [`exercise`]: every stage that reads untrusted bytes, in one call (fuzzing, regressions).
 //!
@@ -30,6 +32,7 @@ pub mod pipeline;
 pub mod publish;
 pub mod render;
 pub mod reprocess;
+pub mod series;
 
 /// The processor's version, recorded with everything it produces.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -12,6 +12,7 @@ use ork_processor::model::Design;
 use ork_processor::ork::{self, ParseOptions, Warning};
 use ork_processor::pipeline;
 use ork_processor::render::{self, Background, RenderConfig};
+use ork_processor::series::SeriesConfig;
 use serde::Serialize;
 
 #[path = "ork/reprocess.rs"]
@@ -37,6 +38,12 @@ enum Command {
         /// Keep the first N datapoint rows of every data branch in the JSON.
         #[arg(long, default_value_t = 0, value_name = "N")]
         rows: usize,
+        /// Add each simulation's flight series (downsampled) to the JSON.
+        #[arg(long)]
+        series: bool,
+        /// Points kept per data branch in the series.
+        #[arg(long, default_value_t = SeriesConfig::default().max_points, value_name = "N")]
+        series_points: usize,
     },
     /// Draw each design: `<name>.png` (full), `<name>.thumb.png` and `<name>.svg`.
     Render {
@@ -94,7 +101,23 @@ struct InspectJson<'a> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Inspect { files, json, rows } => inspect(&files, json, rows),
+        Command::Inspect {
+            files,
+            json,
+            rows,
+            series,
+            series_points,
+        } => {
+            let options = ParseOptions {
+                datapoint_rows: rows,
+                series: series.then_some(SeriesConfig {
+                    max_points: series_points,
+                    ..SeriesConfig::default()
+                }),
+                ..ParseOptions::default()
+            };
+            inspect(&files, json, &options)
+        }
         Command::Render {
             files,
             output,
@@ -285,16 +308,12 @@ fn output_stem(path: &Path) -> String {
         .collect()
 }
 
-fn inspect(files: &[PathBuf], json: bool, rows: usize) -> ExitCode {
-    let options = ParseOptions {
-        datapoint_rows: rows,
-        ..ParseOptions::default()
-    };
+fn inspect(files: &[PathBuf], json: bool, options: &ParseOptions) -> ExitCode {
     let mut failed = 0usize;
     let stdout = std::io::stdout();
     for (i, file) in files.iter().enumerate() {
         let label = file.display().to_string();
-        match ork::parse_file(file, &options) {
+        match ork::parse_file(file, options) {
             Ok(parsed) => {
                 let figures = geometry::figures(&parsed.design);
                 let result = if json {

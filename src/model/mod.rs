@@ -13,10 +13,12 @@
 
 mod component;
 mod motor;
+mod series;
 mod simulation;
 
 pub use component::*;
 pub use motor::*;
+pub use series::*;
 pub use simulation::*;
 
 use serde::{Deserialize, Serialize};

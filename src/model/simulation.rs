@@ -13,6 +13,10 @@ pub struct Simulation {
     /// The `<flightdata>` attributes; `None` when the simulation never ran.
     pub summary: Option<FlightSummary>,
     pub branches: Vec<DataBranch>,
+    /// The flight, downsampled, when the first branch holds rows and series were asked for
+    /// ([`crate::ork::ParseOptions::series`]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub series: Option<super::FlightSeries>,
 }
 
 /// `<conditions>`; angles as OpenRocket writes them.

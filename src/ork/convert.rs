@@ -819,8 +819,25 @@ fn simulation(node: Node<'_>, warnings: &mut Vec<Warning>) -> Result<Simulation,
             optimum_delay_s: a("optimumdelay"),
         });
         let mut g = Fields::new(fd);
+        let mut series: Vec<Option<&BranchSeries>> = Vec::new();
         for b in g.all("databranch") {
             sim.branches.push(branch(b));
+            series.push(b.rows().and_then(|r| r.series.as_ref()));
+        }
+        // The series of a simulation whose first branch holds rows; later branches (boosters,
+        // separated stages) beside it.
+        if let Some(Some(main)) = series.first() {
+            if !main.is_empty() {
+                sim.series = Some(FlightSeries {
+                    main: (*main).clone(),
+                    extra_branches: series[1..]
+                        .iter()
+                        .flatten()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| (*s).clone())
+                        .collect(),
+                });
+            }
         }
         g.ignore(&["warning"]);
         g.finish(warnings);

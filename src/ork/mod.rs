@@ -19,6 +19,7 @@ mod xml;
 pub use error::{OrkError, Warning};
 
 use crate::model::Design;
+use crate::series::SeriesConfig;
 
 /// Resource limits. Each one, when hit, is a typed [`OrkError`] that carries the figure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +53,24 @@ impl Default for Limits {
 }
 
 /// What to read besides the design itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseOptions {
     pub limits: Limits,
     /// Keep the first N datapoint rows of every databranch (0: count them only).
     pub datapoint_rows: usize,
+    /// Decode the flight series of every simulation ([`crate::series`]); `None` skips the
+    /// rows (they are only counted).
+    pub series: Option<SeriesConfig>,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            limits: Limits::default(),
+            datapoint_rows: 0,
+            series: Some(SeriesConfig::default()),
+        }
+    }
 }
 
 /// A parsed design and the warnings met on the way.
@@ -79,6 +93,7 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Parsed, OrkError> {
             src.reader,
             &options.limits,
             options.datapoint_rows,
+            options.series,
             container_name,
             &src.meter,
             &mut warnings,

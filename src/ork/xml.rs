@@ -21,7 +21,8 @@ use quick_xml::Reader;
 
 use super::container::{stream_error, Meter};
 use super::{Limits, OrkError, Warning};
-use crate::model::ComponentKind;
+use crate::model::{BranchSeries, ComponentKind};
+use crate::series::{BranchDecoder, SeriesConfig};
 
 /// Longest single tag inside a databranch that the scanner accepts.
 const MAX_TAG_BYTES: usize = 64 * 1024;
@@ -71,6 +72,17 @@ struct Element {
 pub(crate) struct BranchRows {
     pub count: u64,
     pub first: Vec<Vec<f64>>,
+    /// The downsampled flight, when series were asked for and the branch has the columns.
+    pub series: Option<BranchSeries>,
+}
+
+/// What the scan of the data branches keeps, and the limits it checks.
+struct Scan<'a> {
+    want_rows: usize,
+    series: Option<SeriesConfig>,
+    limits: &'a Limits,
+    container: &'static str,
+    meter: &'a Meter,
 }
 
 /// A borrowed element of a [`Doc`].
@@ -272,10 +284,18 @@ pub(crate) fn read_tree(
     src: &mut dyn BufRead,
     limits: &Limits,
     datapoint_rows: usize,
+    series: Option<SeriesConfig>,
     container: &'static str,
     meter: &Meter,
     warnings: &mut Vec<Warning>,
 ) -> Result<Doc, OrkError> {
+    let scan = Scan {
+        want_rows: datapoint_rows,
+        series,
+        limits,
+        container,
+        meter,
+    };
     let mut reader = Reader::from_reader(src);
     {
         let config = reader.config_mut();
@@ -346,16 +366,7 @@ pub(crate) fn read_tree(
                 if is_empty {
                     done = parent.is_none();
                 } else if is_branch {
-                    scan_branch(
-                        &mut reader,
-                        &mut doc,
-                        id,
-                        datapoint_rows,
-                        limits,
-                        container,
-                        meter,
-                        warnings,
-                    )?;
+                    scan_branch(&mut reader, &mut doc, id, &scan, warnings)?;
                 } else {
                     stack.push(id);
                 }
@@ -505,30 +516,57 @@ fn classify(tag: &[u8]) -> Tag {
 }
 
 /// Scans a databranch's content straight off the buffered stream, up to and including
-/// `</databranch>`.
-#[allow(clippy::too_many_arguments)]
+/// `</databranch>`. Rows are counted; the first ones are kept when asked for, and every row
+/// goes through the branch's series decoder when there is one.
 fn scan_branch<R: BufRead>(
     reader: &mut Reader<R>,
     doc: &mut Doc,
     branch: u32,
-    want_rows: usize,
-    limits: &Limits,
-    container: &'static str,
-    meter: &Meter,
+    scan: &Scan<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), OrkError> {
     let mut rows = BranchRows::default();
+    let mut decoder = scan.series.and_then(|config| {
+        let node = Node { doc, id: branch };
+        BranchDecoder::new(
+            config,
+            node.attr("name").map(str::to_string),
+            node.attr("types").unwrap_or_default().split(','),
+        )
+    });
     let mut tag: Vec<u8> = Vec::new();
     let mut in_tag = false;
+    // Collecting a row's text (it spans chunks, or holds a tag), and whether it is one of the
+    // first rows asked for.
     let mut in_row = false;
+    let mut keep_first = false;
     let mut row_text: Vec<u8> = Vec::new();
     let mut bad_rows = 0u64;
     let mut stream = reader.stream();
+    // One finished row: kept as text-parsed numbers when it is one of the first rows asked
+    // for, and decoded into the series.
+    fn row_done(
+        text: &[u8],
+        first: bool,
+        rows: &mut BranchRows,
+        decoder: &mut Option<BranchDecoder>,
+        bad_rows: &mut u64,
+    ) {
+        if first {
+            match parse_row(text) {
+                Some(r) => rows.first.push(r),
+                None => *bad_rows += 1,
+            }
+        }
+        if let Some(d) = decoder.as_mut() {
+            d.row(text);
+        }
+    }
     loop {
         let offset = stream.offset();
         let chunk = match stream.fill_buf() {
             Ok(c) => c,
-            Err(e) => return Err(stream_error(e, container, meter)),
+            Err(e) => return Err(stream_error(e, scan.container, scan.meter)),
         };
         if chunk.is_empty() {
             return Err(OrkError::Truncated {
@@ -548,7 +586,8 @@ fn scan_branch<R: BufRead>(
                         match classify(&tag) {
                             Tag::DatapointOpen => {
                                 rows.count += 1;
-                                if rows.first.len() < want_rows {
+                                keep_first = rows.first.len() < scan.want_rows;
+                                if keep_first || decoder.is_some() {
                                     in_row = true;
                                     row_text.clear();
                                 }
@@ -556,20 +595,31 @@ fn scan_branch<R: BufRead>(
                             Tag::DatapointClose => {
                                 if in_row {
                                     in_row = false;
-                                    match parse_row(&row_text) {
-                                        Some(r) => rows.first.push(r),
-                                        None => bad_rows += 1,
-                                    }
+                                    row_done(
+                                        &row_text,
+                                        keep_first,
+                                        &mut rows,
+                                        &mut decoder,
+                                        &mut bad_rows,
+                                    );
                                 }
                             }
                             Tag::Event => {
-                                if doc.elements.len() >= limits.max_elements {
+                                if doc.elements.len() >= scan.limits.max_elements {
                                     return Err(OrkError::TooManyElements {
-                                        limit: limits.max_elements,
+                                        limit: scan.limits.max_elements,
                                     });
                                 }
                                 let position = offset + i as u64 - tag.len() as u64;
-                                raw_element(doc, branch, &tag, position)?;
+                                let id = raw_element(doc, branch, &tag, position)?;
+                                if let Some(d) = decoder.as_mut() {
+                                    let event = Node { doc, id };
+                                    let time = event
+                                        .attr("time")
+                                        .and_then(|t| crate::series::number::parse(t.as_bytes()))
+                                        .unwrap_or(f64::NAN);
+                                    d.event(event.attr("type").unwrap_or_default(), time);
+                                }
                             }
                             Tag::BranchClose => {
                                 done = true;
@@ -605,11 +655,34 @@ fn scan_branch<R: BufRead>(
                         let rest = &chunk[at..];
                         if !in_row && rest.starts_with(b"<datapoint>") {
                             rows.count += 1;
-                            i = at + b"<datapoint>".len();
-                            if rows.first.len() < want_rows {
-                                in_row = true;
-                                row_text.clear();
+                            let body = at + b"<datapoint>".len();
+                            let first = rows.first.len() < scan.want_rows;
+                            if !first && decoder.is_none() {
+                                i = body;
+                                continue;
                             }
+                            // The whole row in this chunk: decoded where it lies.
+                            if let Some(k) = memchr(b'<', &chunk[body..]) {
+                                let end = body + k;
+                                if chunk[end..].starts_with(b"</datapoint>") {
+                                    row_done(
+                                        &chunk[body..end],
+                                        first,
+                                        &mut rows,
+                                        &mut decoder,
+                                        &mut bad_rows,
+                                    );
+                                    i = end + b"</datapoint>".len();
+                                    while i < n && chunk[i].is_ascii_whitespace() {
+                                        i += 1;
+                                    }
+                                    continue;
+                                }
+                            }
+                            in_row = true;
+                            keep_first = first;
+                            row_text.clear();
+                            i = body;
                             continue;
                         }
                         if !in_row && rest.starts_with(b"</datapoint>") {
@@ -626,6 +699,11 @@ fn scan_branch<R: BufRead>(
                     None => {
                         if in_row {
                             row_text.extend_from_slice(&chunk[i..]);
+                            if row_text.len() as u64 > scan.limits.max_text_bytes {
+                                return Err(OrkError::TextTooLong {
+                                    limit: scan.limits.max_text_bytes,
+                                });
+                            }
                         }
                         i = n;
                     }
@@ -637,11 +715,21 @@ fn scan_branch<R: BufRead>(
             break;
         }
     }
+    let position = doc.elements[branch as usize].position;
     if bad_rows > 0 {
         warnings.push(Warning {
-            position: doc.elements[branch as usize].position,
+            position,
             message: format!("{bad_rows} datapoint row(s) with non-numeric values were left out"),
         });
+    }
+    if let Some(d) = decoder {
+        let (series, notes) = d.finish();
+        warnings.extend(
+            notes
+                .into_iter()
+                .map(|message| Warning { position, message }),
+        );
+        rows.series = Some(series);
     }
     doc.elements[branch as usize].rows = Some(Box::new(rows));
     Ok(())
@@ -657,7 +745,7 @@ fn parse_row(text: &[u8]) -> Option<Vec<f64>> {
 }
 
 /// Adds a raw `<event …/>` tag to the branch as a child element (attributes only).
-fn raw_element(doc: &mut Doc, branch: u32, tag: &[u8], position: u64) -> Result<(), OrkError> {
+fn raw_element(doc: &mut Doc, branch: u32, tag: &[u8], position: u64) -> Result<u32, OrkError> {
     let bad = |reason: String| OrkError::Xml { position, reason };
     let text = std::str::from_utf8(tag).map_err(|e| bad(format!("invalid UTF-8 in a tag: {e}")))?;
     let inner = text
@@ -669,8 +757,7 @@ fn raw_element(doc: &mut Doc, branch: u32, tag: &[u8], position: u64) -> Result<
         .find(|c: char| c.is_ascii_whitespace())
         .unwrap_or(inner.len());
     let start = BytesStart::from_content(inner, name_len);
-    doc.add(&start, position, Some(branch))?;
-    Ok(())
+    doc.add(&start, position, Some(branch))
 }
 
 #[cfg(test)]
@@ -688,6 +775,7 @@ mod tests {
             &mut src,
             &Limits::default(),
             rows,
+            None,
             "xml",
             &meter,
             &mut Vec::new(),

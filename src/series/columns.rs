@@ -1,0 +1,196 @@
+//! Which column of a data branch holds which quantity, found by meaning.
+//!
+//! A branch's `types` are OpenRocket's *localized* display names of its `FlightDataType`s:
+//! the same column is `Altitude`, `Höhe`, `Altitud`, `Высота`… depending on the language the
+//! simulation ran in, and names changed between releases. [`identify`] looks a name up in
+//! every name OpenRocket has shipped for the quantities we keep ([`super::names`]), compared
+//! case-insensitively with white space collapsed. A column it does not know is ignored.
+
+use crate::model::Quantity;
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Time,
+    Value(Quantity),
+}
+
+/// Lower case, white space trimmed and collapsed to single spaces.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// The quantity a column name stands for, in any language and release of OpenRocket.
+pub fn identify(name: &str) -> Option<Column> {
+    let key = normalize(name);
+    super::names::NAMES
+        .binary_search_by(|(n, _)| (*n).cmp(key.as_str()))
+        .ok()
+        .map(|i| super::names::NAMES[i].1)
+}
+
+/// Slot of a column in a decoded row: time, or one quantity.
+const IGNORE: u8 = u8::MAX;
+const TIME: u8 = u8::MAX - 1;
+
+/// The columns of one branch, mapped once, for decoding its rows.
+#[derive(Debug, Clone)]
+pub struct ColumnPlan {
+    /// Per column: [`TIME`], a quantity's index, or [`IGNORE`]; only up to the last column
+    /// that is kept.
+    slots: Vec<u8>,
+    /// Number of columns the branch declares.
+    pub columns: usize,
+    /// Column of the time, when there is one.
+    pub time: Option<usize>,
+    /// Which quantities the branch has.
+    pub present: [bool; Quantity::ALL.len()],
+}
+
+impl ColumnPlan {
+    /// Maps a branch's column names. The first column of a kind wins; OpenRocket writes time
+    /// first, so an unnamed first column is taken as time when no other is.
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> ColumnPlan {
+        let mut slots = Vec::new();
+        let mut time = None;
+        let mut present = [false; Quantity::ALL.len()];
+        for (i, name) in names.into_iter().enumerate() {
+            let slot = match identify(name) {
+                Some(Column::Time) if time.is_none() => {
+                    time = Some(i);
+                    TIME
+                }
+                Some(Column::Value(q)) if !present[q.index()] => {
+                    present[q.index()] = true;
+                    q.index() as u8
+                }
+                _ => IGNORE,
+            };
+            slots.push(slot);
+        }
+        let columns = slots.len();
+        if time.is_none() && columns > 0 && slots[0] == IGNORE {
+            slots[0] = TIME;
+            time = Some(0);
+        }
+        while slots.last() == Some(&IGNORE) {
+            slots.pop();
+        }
+        ColumnPlan {
+            slots,
+            columns,
+            time,
+            present,
+        }
+    }
+
+    /// Whether the branch has a time column and at least one quantity.
+    pub fn is_useful(&self) -> bool {
+        self.time.is_some() && self.present.iter().any(|&p| p)
+    }
+
+    /// What column `i` holds, while `i` is below [`ColumnPlan::kept_columns`].
+    #[inline]
+    pub fn slot(&self, i: usize) -> Option<Column> {
+        match self.slots.get(i).copied() {
+            Some(TIME) => Some(Column::Time),
+            Some(IGNORE) | None => None,
+            Some(q) => Some(Column::Value(Quantity::ALL[q as usize])),
+        }
+    }
+
+    /// Columns to read from the start of a row; the rest are never looked at.
+    #[inline]
+    pub(crate) fn kept_columns(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The raw slot code of column `i` (hot loop): `< 11` a quantity, `TIME_SLOT`, or ignore.
+    #[inline]
+    pub(crate) fn raw_slot(&self, i: usize) -> u8 {
+        self.slots[i]
+    }
+}
+
+/// [`ColumnPlan::raw_slot`] for the time column.
+pub(crate) const TIME_SLOT: u8 = TIME;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(name: &str, expected: Option<Column>) {
+        assert_eq!(identify(name), expected, "{name:?}");
+    }
+
+    #[test]
+    fn names_in_several_languages_and_releases() {
+        use Quantity::*;
+        for (name, expected) in [
+            ("Time", Some(Column::Time)),
+            ("Zeit", Some(Column::Time)),
+            ("  ALTITUDE ", Some(Column::Value(Altitude))),
+            ("Höhe", Some(Column::Value(Altitude))),
+            ("Vertical velocity", Some(Column::Value(VerticalVelocity))),
+            (
+                "Vertikale Geschwindigkeit",
+                Some(Column::Value(VerticalVelocity)),
+            ),
+            ("Total velocity", Some(Column::Value(TotalVelocity))),
+            (
+                "Vertical acceleration",
+                Some(Column::Value(VerticalAcceleration)),
+            ),
+            ("Total acceleration", Some(Column::Value(TotalAcceleration))),
+            ("Mach number", Some(Column::Value(Mach))),
+            ("Thrust", Some(Column::Value(Thrust))),
+            ("Stability margin calibers", Some(Column::Value(Stability))),
+            ("Lateral distance", Some(Column::Value(LateralDistance))),
+            ("Position East of launch", Some(Column::Value(PositionEast))),
+            ("Position upwind", Some(Column::Value(PositionEast))),
+            (
+                "Position North of launch",
+                Some(Column::Value(PositionNorth)),
+            ),
+            (
+                "Position parallel to wind",
+                Some(Column::Value(PositionNorth)),
+            ),
+            ("Altitude above sea level", None),
+            ("Drag coefficient", None),
+            ("My custom expression", None),
+            ("", None),
+        ] {
+            check(name, expected);
+        }
+    }
+
+    #[test]
+    fn plan_maps_first_of_each_kind_and_trims_the_tail() {
+        let plan = ColumnPlan::new(["Time", "Altitude", "Drag force", "Höhe", "Mach number", "x"]);
+        assert_eq!(plan.columns, 6);
+        assert_eq!(plan.time, Some(0));
+        assert_eq!(plan.kept_columns(), 5);
+        assert_eq!(plan.slot(1), Some(Column::Value(Quantity::Altitude)));
+        assert_eq!(plan.slot(2), None);
+        assert_eq!(plan.slot(3), None, "a second altitude column is ignored");
+        assert_eq!(plan.slot(4), Some(Column::Value(Quantity::Mach)));
+        assert!(plan.is_useful());
+        let unknown = ColumnPlan::new(["t", "a"]);
+        assert_eq!(
+            unknown.time,
+            Some(0),
+            "time is the first column when none is named"
+        );
+        assert!(!unknown.is_useful());
+    }
+}

@@ -1,0 +1,309 @@
+//! Flight series: the quantities the blog shows, decoded from a simulation's data rows as
+//! they stream by and downsampled to a few hundred points that keep the flight's shape.
+//!
+//! * [`columns`] finds each quantity's column by its meaning, in any language OpenRocket
+//!   ships ([`names`] holds every display name it has used);
+//! * [`number`] reads the values, quickly, as OpenRocket writes them;
+//! * [`downsample`] keeps at most [`SeriesConfig::max_points`] rows per branch, always with the
+//!   first and last rows, the highest altitude, vertical velocity and total acceleration, and
+//!   the row nearest each event.
+//!
+//! [`BranchDecoder`] ties them together for the reader ([`crate::ork`]): one per
+//! `<databranch>`, fed each row's text and each event. Memory grows with the points kept,
+//! never with the number of rows.
+
+pub mod columns;
+pub mod downsample;
+mod names;
+pub mod number;
+
+use crate::model::BranchSeries;
+pub use columns::{identify, Column, ColumnPlan};
+pub use downsample::{reduce, Dropped, Sampler, MAX_ABS};
+
+/// How much of the flight to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesConfig {
+    /// Points kept per branch (300).
+    pub max_points: usize,
+    /// Events kept per branch (1 000); more are counted in a warning.
+    pub max_events: usize,
+}
+
+impl Default for SeriesConfig {
+    fn default() -> Self {
+        SeriesConfig {
+            max_points: 300,
+            max_events: 1000,
+        }
+    }
+}
+
+/// Decodes one branch's rows into its series.
+#[derive(Debug)]
+pub struct BranchDecoder {
+    plan: ColumnPlan,
+    sampler: Sampler,
+    seq: u64,
+}
+
+impl BranchDecoder {
+    /// A decoder for a branch with these column names, or `None` when the branch has no time
+    /// or no quantity we keep.
+    pub fn new<'a>(
+        config: SeriesConfig,
+        branch: Option<String>,
+        columns: impl IntoIterator<Item = &'a str>,
+    ) -> Option<BranchDecoder> {
+        let plan = ColumnPlan::new(columns);
+        if !plan.is_useful() {
+            return None;
+        }
+        let sampler = Sampler::new(config, branch, plan.present);
+        Some(BranchDecoder {
+            plan,
+            sampler,
+            seq: 0,
+        })
+    }
+
+    /// An `<event>` of the branch.
+    pub fn event(&mut self, kind: &str, time_s: f64) {
+        self.sampler.event(kind, time_s);
+    }
+
+    /// The text of one `<datapoint>`: comma-separated values.
+    pub fn row(&mut self, text: &[u8]) {
+        self.sampler.count_row();
+        let seq = self.seq;
+        self.seq += 1;
+        let mut point = downsample::Point::new(seq, f64::NAN);
+        let kept = self.plan.kept_columns();
+        let dropped = &mut self.sampler.dropped;
+        let n = text.len();
+        let mut commas = Commas::new(text);
+        let mut values = 0;
+        let mut start = 0;
+        loop {
+            let end = commas.next().unwrap_or(n);
+            let slot = self.plan.raw_slot(values);
+            values += 1;
+            if slot != u8::MAX {
+                let value = match number::parse(&text[start..end]) {
+                    Some(v) if v.is_nan() => f64::NAN,
+                    Some(v) if v.is_finite() && v.abs() <= MAX_ABS => v,
+                    Some(_) => {
+                        dropped.out_of_range += 1;
+                        f64::NAN
+                    }
+                    None => {
+                        dropped.not_numbers += 1;
+                        f64::NAN
+                    }
+                };
+                if slot == columns::TIME_SLOT {
+                    point.t = value;
+                } else {
+                    point.v[slot as usize] = value;
+                }
+            }
+            if end >= n {
+                break;
+            }
+            start = end + 1;
+            if values == kept {
+                // The rest is only counted.
+                values += count_commas(&text[start..]) + 1;
+                break;
+            }
+        }
+        if values < self.plan.columns {
+            dropped.short_rows += 1;
+        } else if values > self.plan.columns {
+            dropped.long_rows += 1;
+        }
+        if !point.t.is_finite() {
+            dropped.no_time += 1;
+            return;
+        }
+        self.sampler.push(point);
+    }
+
+    /// The downsampled series, and the warnings of what was left out.
+    pub fn finish(self) -> (BranchSeries, Vec<String>) {
+        let d = self.sampler.dropped;
+        let mut notes = Vec::new();
+        let mut note = |n: u64, what: &str| {
+            if n > 0 {
+                notes.push(format!("{n} {what}"));
+            }
+        };
+        note(
+            d.no_time,
+            "datapoint row(s) without a usable time were left out of the series",
+        );
+        note(
+            d.backwards,
+            "datapoint row(s) whose time went backwards were left out of the series",
+        );
+        note(
+            d.not_numbers,
+            "value(s) that are not numbers are gaps in the series",
+        );
+        note(
+            d.out_of_range,
+            "infinite or absurd value(s) (beyond ±1e9) are gaps in the series",
+        );
+        note(
+            d.short_rows,
+            "datapoint row(s) have fewer values than the branch has columns",
+        );
+        note(
+            d.long_rows,
+            "datapoint row(s) have more values than the branch has columns",
+        );
+        note(
+            d.events,
+            "event(s) past the limit were not kept in the series",
+        );
+        (self.sampler.finish(), notes)
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// One bit (the top bit of the byte) per `,` in a little-endian word, exactly.
+#[inline]
+fn comma_mask(word: u64) -> u64 {
+    let x = word ^ (ONES * u64::from(b','));
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+fn count_commas(text: &[u8]) -> usize {
+    let mut chunks = text.chunks_exact(8);
+    let mut count = 0usize;
+    for c in &mut chunks {
+        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        count += comma_mask(word).count_ones() as usize;
+    }
+    count + chunks.remainder().iter().filter(|&&b| b == b',').count()
+}
+
+/// Positions of the commas of a row, eight bytes at a time.
+struct Commas<'a> {
+    text: &'a [u8],
+    /// Start of the word in `mask`.
+    base: usize,
+    mask: u64,
+}
+
+impl<'a> Commas<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        let mut c = Commas {
+            text,
+            base: 0,
+            mask: 0,
+        };
+        c.mask = c.load(0);
+        c
+    }
+
+    #[inline]
+    fn load(&self, at: usize) -> u64 {
+        let rest = &self.text[at.min(self.text.len())..];
+        if rest.len() >= 8 {
+            comma_mask(u64::from_le_bytes([
+                rest[0], rest[1], rest[2], rest[3], rest[4], rest[5], rest[6], rest[7],
+            ]))
+        } else {
+            let mut bytes = [0u8; 8];
+            bytes[..rest.len()].copy_from_slice(rest);
+            comma_mask(u64::from_le_bytes(bytes))
+        }
+    }
+}
+
+impl Iterator for Commas<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.base += 8;
+            if self.base >= self.text.len() {
+                return None;
+            }
+            self.mask = self.load(self.base);
+        }
+        let bit = self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(self.base + bit / 8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commas_are_found_exactly() {
+        for text in [
+            "",
+            ",",
+            "1,2,3",
+            "0.01,0,0,0,0,0,0,0,0,0,0,0,0,45,0,1.571",
+            ",,,,,,,,,,,,,,,,,",
+            "abcdefgh,ijklmnop,",
+            "\u{2c}é,ü,,",
+        ] {
+            let expected: Vec<usize> = text
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b',')
+                .map(|(i, _)| i)
+                .collect();
+            let got: Vec<usize> = Commas::new(text.as_bytes()).collect();
+            assert_eq!(got, expected, "{text:?}");
+            assert_eq!(count_commas(text.as_bytes()), expected.len(), "{text:?}");
+        }
+        // Every byte value beside a comma: no false positives from borrows.
+        let all: Vec<u8> = (0..=255u8).flat_map(|b| [b, b',']).collect();
+        assert_eq!(Commas::new(&all).count(), 257);
+    }
+
+    fn decode(columns: &[&str], rows: &[&str]) -> (BranchSeries, Vec<String>) {
+        let mut d = BranchDecoder::new(SeriesConfig::default(), None, columns.iter().copied())
+            .expect("a useful branch");
+        for r in rows {
+            d.row(r.as_bytes());
+        }
+        d.finish()
+    }
+
+    #[test]
+    fn rows_decode_into_quantities_with_gaps() {
+        let (s, notes) = decode(
+            &["Time", "Altitude", "Drag", "Vertical velocity"],
+            &[
+                "0,0,9,0",
+                "0.5,1.5,9,NaN",
+                "1,abc,9,2",
+                "1.5,1e300,9,3",
+                "2,4",
+            ],
+        );
+        assert_eq!(s.time_s, vec![0.0, 0.5, 1.0, 1.5, 2.0]);
+        assert_eq!(
+            s.altitude_m,
+            Some(vec![Some(0.0), Some(1.5), None, None, Some(4.0)])
+        );
+        assert_eq!(
+            s.vertical_velocity_m_s,
+            Some(vec![Some(0.0), None, Some(2.0), Some(3.0), None])
+        );
+        assert_eq!(s.mach, None);
+        assert_eq!(s.source_rows, 5);
+        assert_eq!(notes.len(), 3, "{notes:?}");
+    }
+}
