@@ -2,7 +2,8 @@
 //!
 //! `parse/*` runs the whole reader (container, streaming XML pass, model). `inflate/*` only
 //! decompresses the same bytes with the same decompressor (plain XML: a buffered copy), so the
-//! ratio of the two is what parsing adds. `corpus/*` does the same over every corpus file.
+//! ratio of the two is what parsing adds. `corpus/*` does the same over every corpus file, and
+//! `corpus/parse-without-series` parses with the data rows only counted (no flight series).
 //! Run with `cargo bench --bench parse`; skipped with a message when `../shared/corpus` is absent.
 
 use std::hint::black_box;
@@ -104,6 +105,17 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             for f in &all {
                 black_box(ork::parse(f, &options).unwrap());
+            }
+        })
+    });
+    let skip_rows = ParseOptions {
+        series: None,
+        ..ParseOptions::default()
+    };
+    g.bench_function("parse-without-series", |b| {
+        b.iter(|| {
+            for f in &all {
+                black_box(ork::parse(f, &skip_rows).unwrap());
             }
         })
     });

@@ -526,11 +526,7 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         ] {
             let upload = ImageUpload::for_design(&folder, &design_id, &content, kind, bytes)?;
             let stored = ports.images.upload(&upload).await?;
-            match kind {
-                ImageKind::Profile => images.profile_url = Some(stored.secure_url),
-                ImageKind::Thumbnail => images.thumbnail_url = Some(stored.secure_url),
-                ImageKind::Svg => images.svg_url = Some(stored.secure_url),
-            }
+            *image_url(&mut images, kind) = Some(stored.secure_url);
         }
         times.upload += started.elapsed();
     }
@@ -551,7 +547,19 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     Ok((Processed::Written { design_id, images }, etag))
 }
 
-/// Deletes the three images of a stored design version (deleting a missing one is fine).
+/// Where the URL of an image of `kind` goes on the `Design` node.
+fn image_url(images: &mut graph::Images, kind: ImageKind) -> &mut Option<String> {
+    match kind {
+        ImageKind::Profile => &mut images.profile_url,
+        ImageKind::Thumbnail => &mut images.thumbnail_url,
+        ImageKind::Svg => &mut images.svg_url,
+        ImageKind::FlightChart => &mut images.flight_chart_url,
+        ImageKind::FlightChartSvg => &mut images.flight_chart_svg_url,
+    }
+}
+
+/// Deletes the images of a stored design version, every kind (deleting a missing one is
+/// fine).
 async fn delete_images<I: ImageStore>(
     images: &I,
     design_id: &str,
@@ -562,7 +570,7 @@ async fn delete_images<I: ImageStore>(
     }
     let folder = images.folder().to_string();
     let content = crate::publish::content_tag(&stored.sha256);
-    for kind in [ImageKind::Profile, ImageKind::Thumbnail, ImageKind::Svg] {
+    for kind in ImageKind::ALL {
         let public_id = crate::publish::public_id(&folder, design_id, content, kind)?;
         images.delete(&public_id).await?;
     }

@@ -563,7 +563,7 @@ fn localized_column_names_are_kept_as_written() {
     assert_eq!(d.rocket.name.as_deref(), Some("Höhenrakete Ü-1"));
     assert_eq!(d.rocket.designer.as_deref(), Some("Jürgen Müller"));
     let b = &d.simulations[0].branches[0];
-    assert_eq!(b.columns, ["Zeit", "Höhe", "Vertikale Geschwindigkeit"]);
+    assert_eq!(b.columns, ["Zeit", "Höhe", "Vertikalgeschwindigkeit"]);
     assert_eq!((b.events.len(), b.datapoint_count), (3, 4));
 }
 

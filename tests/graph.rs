@@ -468,6 +468,83 @@ async fn delete_removes_everything_the_design_owns() {
     assert!(!sink.delete_design(&id).await.expect("second delete"));
 }
 
+/// The columns of [`queries::flight_series`] this test reads.
+const SERIES_COLUMNS: [&str; 8] = [
+    "index",
+    "time_s",
+    "altitude_m",
+    "vertical_velocity_m_s",
+    "stability_cal",
+    "event_types",
+    "event_times_s",
+    "source_rows",
+];
+
+fn floats(v: &Option<serde_json::Value>) -> Option<Vec<Option<f64>>> {
+    v.as_ref()?
+        .as_array()
+        .map(|a| a.iter().map(serde_json::Value::as_f64).collect())
+}
+
+/// One `flight_series` answer against the parsed simulation.
+fn check_series(
+    got: &[Vec<Option<serde_json::Value>>],
+    sim: &ork_processor::model::Simulation,
+    points: usize,
+    at: &str,
+) {
+    assert_eq!(got.len(), 1, "{at}: one row");
+    let r = &got[0];
+    let Some(series) = &sim.series else {
+        assert!(r[1].is_none(), "{at}: a series without data");
+        return;
+    };
+    let want = ork_processor::series::reduce(&series.main, points);
+    let time: Option<Vec<Option<f64>>> = Some(want.time_s.iter().map(|&t| Some(t)).collect());
+    assert_eq!(floats(&r[1]), time, "{at}: time");
+    assert_eq!(floats(&r[2]), want.altitude_m, "{at}: altitude");
+    assert_eq!(
+        floats(&r[3]),
+        want.vertical_velocity_m_s,
+        "{at}: vertical velocity"
+    );
+    assert_eq!(
+        floats(&r[4]),
+        want.stability_cal,
+        "{at}: stability (NaN gaps read as null)"
+    );
+    let events = &sim.branches[0].events;
+    let types: Vec<String> = r[5]
+        .as_ref()
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        types,
+        events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>(),
+        "{at}"
+    );
+    let times: Vec<f64> = floats(&r[6])
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(
+        times,
+        events.iter().map(|e| e.time_s).collect::<Vec<_>>(),
+        "{at}"
+    );
+    assert_eq!(
+        r[7].as_ref().and_then(|v| v.as_u64()),
+        Some(want.source_rows),
+        "{at}"
+    );
+}
+
 /// Motor designations a design's mounts name, read from the model directly.
 fn motors_named(d: &Design) -> BTreeSet<String> {
     d.components
@@ -524,6 +601,7 @@ async fn example_queries_give_real_answers() {
         );
     }
 
+    let mut series_checked = 0;
     for (l, p) in ok.iter().zip(&plans) {
         let d = l.design.as_ref().expect("parsed");
         let at = l.path.display();
@@ -582,6 +660,51 @@ async fn example_queries_give_real_answers() {
             let want = sim.summary.as_ref().and_then(|s| s.max_altitude_m);
             assert_eq!(apogee, want, "{at}");
         }
+        // Flight series: each simulation's, and the primary one's, as the parsed file has them
+        // (reduced to the design's point budget).
+        let points = graph::series_points(d);
+        for (i, sim) in d.simulations.iter().enumerate() {
+            let got = rows(
+                &sink,
+                queries::flight_series(&p.design_id, Some(i as u64)),
+                &SERIES_COLUMNS,
+            )
+            .await;
+            check_series(&got, sim, points, &format!("{at} sim {i}"));
+        }
+        let primary = rows(
+            &sink,
+            queries::flight_series(&p.design_id, None),
+            &SERIES_COLUMNS,
+        )
+        .await;
+        match d.primary_simulation() {
+            Some(i) => {
+                assert_eq!(primary.len(), 1, "{at}");
+                assert_eq!(
+                    primary[0][0].as_ref().and_then(|v| v.as_u64()),
+                    Some(i as u64)
+                );
+                check_series(
+                    &primary,
+                    &d.simulations[i],
+                    points,
+                    &format!("{at} primary"),
+                );
+                series_checked += 1;
+            }
+            None => assert!(
+                primary.is_empty(),
+                "{at}: a primary simulation without data"
+            ),
+        }
+    }
+
+    if common::corpus_dir().is_some() {
+        assert!(
+            series_checked >= 20,
+            "only {series_checked} designs with flight series"
+        );
     }
 
     // Designs by motor: exactly the files whose mounts name it.

@@ -297,3 +297,22 @@ fn the_point_budget_is_a_setting() {
     let parsed = parse(&bytes, &off).expect("parses");
     assert!(parsed.design.simulations[0].series.is_none());
 }
+#[test]
+fn german_headers_give_the_same_quantities_as_english_ones() {
+    let english = parse_file(&common::testdata("series-english.ork"), &Default::default())
+        .expect("English file");
+    let german = parse_file(&common::testdata("series-german.ork"), &Default::default())
+        .expect("German file");
+    let (e, g) = (series_of(&english), series_of(&german));
+    assert!(
+        e.quantities().count() >= 10,
+        "the English file has the quantities: {:?}",
+        e.quantities().map(|(q, _)| q.key()).collect::<Vec<_>>()
+    );
+    assert_eq!(e.time_s, g.time_s);
+    for q in Quantity::ALL {
+        assert_eq!(e.get(q), g.get(q), "{}", q.key());
+    }
+    assert_eq!(e.events, g.events);
+    assert_eq!(g.branch.as_deref(), Some("Hauptstufe"));
+}

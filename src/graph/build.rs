@@ -102,7 +102,7 @@ pub fn build(input: &DesignInput<'_>) -> DesignGraph {
     if let Outcome::Ok(design) = input.outcome {
         add_components(&mut g, design);
         add_motors(&mut g, design);
-        add_simulations(&mut g, design);
+        add_simulations(&mut g, design, &input.images);
     }
     g
 }
@@ -142,6 +142,16 @@ fn design_props(design_id: &str, input: &DesignInput<'_>) -> Props {
     put_opt(&mut p, "profile_url", input.images.profile_url.clone());
     put_opt(&mut p, "thumbnail_url", input.images.thumbnail_url.clone());
     put_opt(&mut p, "svg_url", input.images.svg_url.clone());
+    put_opt(
+        &mut p,
+        "flight_chart_url",
+        input.images.flight_chart_url.clone(),
+    );
+    put_opt(
+        &mut p,
+        "flight_chart_svg_url",
+        input.images.flight_chart_svg_url.clone(),
+    );
     match input.outcome {
         Outcome::Invalid(error) => {
             put(&mut p, "status", "invalid");
@@ -160,6 +170,9 @@ fn design_props(design_id: &str, input: &DesignInput<'_>) -> Props {
             put(&mut p, "component_count", int(d.components.len() as u64));
             put(&mut p, "stage_count", int(d.stages().count() as u64));
             put(&mut p, "simulation_count", int(d.simulations.len() as u64));
+            if let Some(i) = d.primary_simulation() {
+                p.insert("primary_simulation_index".into(), int(i as u64));
+            }
             if let Some(figures) = &input.figures {
                 for (k, v) in &figures.0 {
                     // Figures never overwrite the fields above.
@@ -496,7 +509,43 @@ fn add_motors(g: &mut DesignGraph, d: &Design) {
         .collect();
 }
 
-fn add_simulations(g: &mut DesignGraph, d: &Design) {
+/// Flight-series points the graph keeps per design, over all its simulations: about 1 MiB of
+/// list properties at most (12 lists of 8-byte floats), however many simulations a design has.
+/// Each simulation keeps `min(300, MAX_DESIGN_SERIES_POINTS / simulations with data)` points.
+pub const MAX_DESIGN_SERIES_POINTS: usize = 12_000;
+
+/// Events kept per simulation node.
+const MAX_EVENTS: usize = 1000;
+
+/// A flight series' first branch as list properties (`series_time_s`, `series_altitude_m`, …;
+/// a gap is `NaN`, since graph lists cannot hold null), reduced to `points`.
+fn add_series(p: &mut Props, series: &crate::model::FlightSeries, points: usize) {
+    let main = crate::series::reduce(&series.main, points);
+    put_opt(p, "series_branch", main.branch.clone());
+    p.insert("series_source_rows".into(), int(main.source_rows));
+    p.insert("series_points".into(), int(main.len() as u64));
+    p.insert(
+        "series_time_s".into(),
+        Value::series(main.time_s.iter().map(|&t| Some(t))),
+    );
+    for (q, values) in main.quantities() {
+        p.insert(
+            format!("series_{}", q.key()),
+            Value::series(values.iter().copied()),
+        );
+    }
+}
+
+/// Points each simulation's series keeps in the graph: at most 300, and together at most
+/// [`MAX_DESIGN_SERIES_POINTS`].
+pub fn series_points(d: &Design) -> usize {
+    let with_series = d.simulations.iter().filter(|s| s.series.is_some()).count();
+    (MAX_DESIGN_SERIES_POINTS / with_series.max(1)).clamp(2, 300)
+}
+
+fn add_simulations(g: &mut DesignGraph, d: &Design, images: &super::input::Images) {
+    let points = series_points(d);
+    let primary = d.primary_simulation();
     for (i, s) in d.simulations.iter().enumerate() {
         let uid = format!("{}/simulation/{i}", g.design_id);
         let mut p = Props::new();
@@ -521,8 +570,34 @@ fn add_simulations(g: &mut DesignGraph, d: &Design) {
             }
         }
         p.insert("branch_count".into(), int(s.branches.len() as u64));
-        let points: u64 = s.branches.iter().map(|b| b.datapoint_count).sum();
-        p.insert("datapoint_count".into(), int(points));
+        let rows: u64 = s.branches.iter().map(|b| b.datapoint_count).sum();
+        p.insert("datapoint_count".into(), int(rows));
+        if let Some(series) = &s.series {
+            add_series(&mut p, series, points);
+        }
+        if let Some(first) = s.branches.first() {
+            let events = &first.events[..first.events.len().min(MAX_EVENTS)];
+            if !events.is_empty() {
+                put(
+                    &mut p,
+                    "event_types",
+                    Value::List(events.iter().map(|e| e.kind.as_str().into()).collect()),
+                );
+                p.insert(
+                    "event_times_s".into(),
+                    Value::series(events.iter().map(|e| Some(e.time_s))),
+                );
+            }
+        }
+        if primary == Some(i) {
+            put(&mut p, "primary", true);
+            put_opt(&mut p, "flight_chart_url", images.flight_chart_url.clone());
+            put_opt(
+                &mut p,
+                "flight_chart_svg_url",
+                images.flight_chart_svg_url.clone(),
+            );
+        }
         if let Some(cid) = &s.conditions.config_id {
             g.flies.push(RelRec {
                 from: uid.clone(),

@@ -126,6 +126,11 @@ pub struct Images {
     pub profile_url: Option<String>,
     pub thumbnail_url: Option<String>,
     pub svg_url: Option<String>,
+    /// The primary simulation's flight chart, PNG and SVG (designs with flight data).
+    #[serde(default)]
+    pub flight_chart_url: Option<String>,
+    #[serde(default)]
+    pub flight_chart_svg_url: Option<String>,
 }
 
 /// What became of the file.

@@ -49,7 +49,9 @@ mod script;
 mod sink;
 mod value;
 
-pub use build::{build, ComponentRec, DesignGraph, NodeRec, RelRec};
+pub use build::{
+    build, series_points, ComponentRec, DesignGraph, NodeRec, RelRec, MAX_DESIGN_SERIES_POINTS,
+};
 pub use input::{
     design_id, rfc3339_utc, sha256_hex, DesignInput, Figures, Images, Outcome, SourceObject,
     DESIGN_ID_HEX_LEN,

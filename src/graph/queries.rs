@@ -102,6 +102,40 @@ pub fn flight_summaries(design_id: &str) -> Statement {
     .param("design_id", design_id)
 }
 
+/// The flight series of one simulation of a design (`index`), or of its primary simulation
+/// (the one its flight chart shows) when `index` is `None`: `index, name, config_id, branch,
+/// source_rows, time_s`, one column per quantity (`altitude_m`, `vertical_velocity_m_s`, …,
+/// null when the file lacks it; a gap inside a list is `NaN`), `event_types, event_times_s,
+/// flight_chart_url, flight_chart_svg_url`. No row when there is no such simulation.
+pub fn flight_series(design_id: &str, index: Option<u64>) -> Statement {
+    let mut cypher =
+        String::from("MATCH (d:Design {design_id: $design_id})-[:HAS_SIMULATION]->(s:Simulation) ");
+    cypher.push_str(if index.is_some() {
+        "WHERE s.index = $index "
+    } else {
+        "WHERE s.primary = true "
+    });
+    cypher.push_str(
+        "OPTIONAL MATCH (s)-[:FLIES]->(mc:MotorConfiguration) \
+         RETURN s.index AS index, s.name AS name, mc.config_id AS config_id, \
+         s.series_branch AS branch, s.series_source_rows AS source_rows, \
+         s.series_time_s AS time_s",
+    );
+    for q in crate::model::Quantity::ALL {
+        let key = q.key();
+        cypher.push_str(&format!(", s.series_{key} AS {key}"));
+    }
+    cypher.push_str(
+        ", s.event_types AS event_types, s.event_times_s AS event_times_s, \
+         s.flight_chart_url AS flight_chart_url, s.flight_chart_svg_url AS flight_chart_svg_url",
+    );
+    let st = Statement::new(cypher).param("design_id", design_id);
+    match index {
+        Some(i) => st.param("index", super::value::int(i)),
+        None => st,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::plan::parameter_names;
@@ -117,6 +151,8 @@ mod tests {
             designs_by_motor("F50"),
             designs_by_stability(1.0, 2.0),
             flight_summaries("d"),
+            flight_series("d", Some(2)),
+            flight_series("d", None),
         ] {
             for name in parameter_names(&st.cypher) {
                 assert!(st.params.contains_key(name), "{name} in {}", st.cypher);

@@ -13,12 +13,13 @@ use std::fmt::Write as _;
 pub type Props = BTreeMap<String, Value>;
 
 /// A Cypher value (no null).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     Bool(bool),
     Int(i64),
-    /// Always finite: [`Value::float`] refuses NaN and infinities.
+    /// Finite ([`Value::float`] refuses NaN and infinities), except in the lists of
+    /// [`Value::series`], where `NaN` marks a gap.
     Float(f64),
     Str(String),
     List(Vec<Value>),
@@ -30,6 +31,17 @@ impl Value {
     /// and which no figure should carry).
     pub fn float(v: f64) -> Option<Value> {
         v.is_finite().then_some(Value::Float(v))
+    }
+
+    /// A list of floats where `None` (or a non-finite value) is a gap, stored as `NaN`: graph
+    /// lists cannot hold null, and a series must keep its positions on the shared time axis.
+    pub fn series(values: impl IntoIterator<Item = Option<f64>>) -> Value {
+        Value::List(
+            values
+                .into_iter()
+                .map(|v| Value::Float(v.filter(|v| v.is_finite()).unwrap_or(f64::NAN)))
+                .collect(),
+        )
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -111,6 +123,21 @@ impl Value {
     }
 }
 
+/// Equality as stored: two gaps (`NaN`) of a series are equal.
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b || (a.is_nan() && b.is_nan()),
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Map(a), Value::Map(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::Str(s.to_owned())
@@ -148,8 +175,13 @@ pub fn int(v: u64) -> Value {
 }
 
 fn write_float(f: f64, out: &mut String) {
+    if f.is_nan() {
+        // A gap in a series (Cypher has no NaN literal; IEEE division gives it).
+        out.push_str("(0.0 / 0.0)");
+        return;
+    }
     if !f.is_finite() {
-        // Unreachable through `Value::float`; keep the literal valid regardless.
+        // Unreachable through `Value::float` and `Value::series`; keep the literal valid.
         out.push_str("0.0");
         return;
     }

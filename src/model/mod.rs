@@ -103,6 +103,38 @@ impl Design {
         c.children.iter().map(move |&i| &self.components[i])
     }
 
+    /// The simulation the design's flight chart shows: the first simulation with a flight
+    /// series that flies the default motor configuration, or else the first with a series.
+    pub fn primary_simulation(&self) -> Option<usize> {
+        let default = self
+            .rocket
+            .motor_configurations
+            .iter()
+            .find(|c| c.default)
+            .map(|c| c.id.as_str());
+        let with_data = || {
+            self.simulations
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.series.is_some())
+        };
+        with_data()
+            .find(|(_, s)| default.is_some() && s.conditions.config_id.as_deref() == default)
+            .or_else(|| with_data().next())
+            .map(|(i, _)| i)
+    }
+
+    /// The motor designations a configuration flies, in component order (`C6-5`, …).
+    pub fn motors_of(&self, config_id: &str) -> Vec<String> {
+        self.components
+            .iter()
+            .filter_map(|c| c.motor_mount.as_ref())
+            .flat_map(|m| &m.motors)
+            .filter(|m| m.config_id == config_id)
+            .filter_map(|m| m.designation.clone())
+            .collect()
+    }
+
     /// Number of components per type, for every type that occurs.
     pub fn component_counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
         let mut m = std::collections::BTreeMap::new();

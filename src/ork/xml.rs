@@ -22,7 +22,7 @@ use quick_xml::Reader;
 use super::container::{stream_error, Meter};
 use super::{Limits, OrkError, Warning};
 use crate::model::{BranchSeries, ComponentKind};
-use crate::series::{BranchDecoder, SeriesConfig};
+use crate::series::{BranchDecoder, NameEra, SeriesConfig};
 
 /// Longest single tag inside a databranch that the scanner accepts.
 const MAX_TAG_BYTES: usize = 64 * 1024;
@@ -528,10 +528,12 @@ fn scan_branch<R: BufRead>(
     let mut rows = BranchRows::default();
     let mut decoder = scan.series.and_then(|config| {
         let node = Node { doc, id: branch };
+        let era = doc.root().attr("creator").and_then(NameEra::of_creator);
         BranchDecoder::new(
             config,
             node.attr("name").map(str::to_string),
             node.attr("types").unwrap_or_default().split(','),
+            era,
         )
     });
     let mut tag: Vec<u8> = Vec::new();

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// Which of a design's images this is. Each kind has one fixed public id per design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum ImageKind {
     /// The full side view, PNG.
     Profile,
@@ -15,26 +15,39 @@ pub enum ImageKind {
     Thumbnail,
     /// The side view as SVG.
     Svg,
+    /// The primary simulation's flight chart, PNG.
+    FlightChart,
+    /// The flight chart as SVG.
+    FlightChartSvg,
 }
 
 impl ImageKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [ImageKind; 3] = [ImageKind::Profile, ImageKind::Thumbnail, ImageKind::Svg];
+    pub const ALL: [ImageKind; 5] = [
+        ImageKind::Profile,
+        ImageKind::Thumbnail,
+        ImageKind::Svg,
+        ImageKind::FlightChart,
+        ImageKind::FlightChartSvg,
+    ];
 
-    /// The last segment of the public id: `profile`, `thumbnail` or `svg`.
+    /// The last segment of the public id: `profile`, `thumbnail`, `svg`, `flight-chart` or
+    /// `flight-chart-svg`.
     pub fn as_str(self) -> &'static str {
         match self {
             ImageKind::Profile => "profile",
             ImageKind::Thumbnail => "thumbnail",
             ImageKind::Svg => "svg",
+            ImageKind::FlightChart => "flight-chart",
+            ImageKind::FlightChartSvg => "flight-chart-svg",
         }
     }
 
     /// The format images of this kind are uploaded in.
     pub fn format(self) -> ImageFormat {
         match self {
-            ImageKind::Profile | ImageKind::Thumbnail => ImageFormat::Png,
-            ImageKind::Svg => ImageFormat::Svg,
+            ImageKind::Profile | ImageKind::Thumbnail | ImageKind::FlightChart => ImageFormat::Png,
+            ImageKind::Svg | ImageKind::FlightChartSvg => ImageFormat::Svg,
         }
     }
 }

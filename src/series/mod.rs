@@ -18,7 +18,7 @@ mod names;
 pub mod number;
 
 use crate::model::BranchSeries;
-pub use columns::{identify, Column, ColumnPlan};
+pub use columns::{identify, Column, ColumnPlan, NameEra};
 pub use downsample::{reduce, Dropped, Sampler, MAX_ABS};
 
 /// How much of the flight to keep.
@@ -54,8 +54,9 @@ impl BranchDecoder {
         config: SeriesConfig,
         branch: Option<String>,
         columns: impl IntoIterator<Item = &'a str>,
+        era: Option<NameEra>,
     ) -> Option<BranchDecoder> {
-        let plan = ColumnPlan::new(columns);
+        let plan = ColumnPlan::new(columns, era);
         if !plan.is_useful() {
             return None;
         }
@@ -273,8 +274,9 @@ mod tests {
     }
 
     fn decode(columns: &[&str], rows: &[&str]) -> (BranchSeries, Vec<String>) {
-        let mut d = BranchDecoder::new(SeriesConfig::default(), None, columns.iter().copied())
-            .expect("a useful branch");
+        let mut d =
+            BranchDecoder::new(SeriesConfig::default(), None, columns.iter().copied(), None)
+                .expect("a useful branch");
         for r in rows {
             d.row(r.as_bytes());
         }
