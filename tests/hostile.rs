@@ -1262,8 +1262,7 @@ fn series_rows_ragged() {
             &["0,0,0", "1,5", "2,9,3,77,78", "3", ""],
         ),
         warnings: &[
-            "fewer values than",
-            "more values than",
+            "end before a column",
             "without a usable time",
             "not numbers",
         ],

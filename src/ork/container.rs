@@ -135,41 +135,184 @@ pub(crate) fn with_xml<T>(
         let Some((index, name)) = design else {
             return Err(OrkError::NoOrkEntry { entries: names });
         };
+        let info = info(ContainerKind::Zip, Some(name), others);
         let entry = archive.by_index(index).map_err(|e| OrkError::Zip {
             reason: e.to_string(),
         })?;
-        let capped = Capped {
-            inner: entry,
-            meter: meter.clone(),
-        };
-        let mut reader = sniffed(capped, "zip", &meter, buf_capacity(bytes.len(), "zip"))?;
-        parse(XmlSource {
-            reader: &mut reader,
-            info: info(ContainerKind::Zip, Some(name), others),
-            meter,
-        })
+        if bytes.len() >= INFLATE_ASIDE_MIN {
+            drop(entry);
+            // The inflating thread opens its own view of the archive (the central directory
+            // was read and checked above).
+            let inflate = move |pump: &mut Pump| {
+                let mut archive =
+                    zip::ZipArchive::new(Cursor::new(bytes)).map_err(io::Error::other)?;
+                let mut entry = archive.by_index(index).map_err(io::Error::other)?;
+                pump.run(&mut entry)
+            };
+            return inflate_aside(inflate, |inner| {
+                read_stream(inner, "zip", info, meter, bytes.len(), parse)
+            });
+        }
+        read_stream(entry, "zip", info, meter, bytes.len(), parse)
     } else if bytes.starts_with(&[0x1f, 0x8b]) {
-        let capped = Capped {
-            inner: flate2::read::MultiGzDecoder::new(bytes),
-            meter: meter.clone(),
-        };
-        let mut reader = sniffed(capped, "gzip", &meter, buf_capacity(bytes.len(), "gzip"))?;
-        parse(XmlSource {
-            reader: &mut reader,
-            info: info(ContainerKind::Gzip, None, Vec::new()),
-            meter,
-        })
+        let info = info(ContainerKind::Gzip, None, Vec::new());
+        if bytes.len() >= INFLATE_ASIDE_MIN {
+            let inflate =
+                move |pump: &mut Pump| pump.run(&mut flate2::read::MultiGzDecoder::new(bytes));
+            return inflate_aside(inflate, |inner| {
+                read_stream(inner, "gzip", info, meter, bytes.len(), parse)
+            });
+        }
+        let gz = flate2::read::MultiGzDecoder::new(bytes);
+        read_stream(gz, "gzip", info, meter, bytes.len(), parse)
     } else {
-        let capped = Capped {
-            inner: bytes,
-            meter: meter.clone(),
-        };
-        let mut reader = sniffed(capped, "xml", &meter, buf_capacity(bytes.len(), "xml"))?;
-        parse(XmlSource {
-            reader: &mut reader,
-            info: info(ContainerKind::Xml, None, Vec::new()),
-            meter,
+        let info = info(ContainerKind::Xml, None, Vec::new());
+        read_stream(bytes, "xml", info, meter, bytes.len(), parse)
+    }
+}
+
+/// Caps and sniffs the XML stream `inner`, then hands it to `parse`.
+fn read_stream<R: Read, T>(
+    inner: R,
+    container: &'static str,
+    info: ContainerInfo,
+    meter: Rc<Meter>,
+    input_len: usize,
+    parse: impl FnOnce(XmlSource<'_>) -> Result<T, OrkError>,
+) -> Result<T, OrkError> {
+    let capped = Capped {
+        inner,
+        meter: meter.clone(),
+    };
+    let mut reader = sniffed(
+        capped,
+        container,
+        &meter,
+        buf_capacity(input_len, container),
+    )?;
+    parse(XmlSource {
+        reader: &mut reader,
+        info,
+        meter,
+    })
+}
+
+/// Compressed inputs from this size on are inflated on a second thread while the XML is read
+/// (below it, starting a thread costs more than it saves).
+const INFLATE_ASIDE_MIN: usize = 32 * 1024;
+
+/// Bytes per message between the inflating thread and the reader.
+const ASIDE_CHUNK: usize = 64 * 1024;
+
+/// Chunks in flight between the two threads: bounds the memory this adds (256 KiB).
+const ASIDE_DEPTH: usize = 4;
+
+/// Inflates on a second thread: `inflate` opens the decompressor there and hands it to the
+/// [`Pump`], and `read` gets a reader of what it produces, in order, at most [`ASIDE_DEPTH`]
+/// chunks ahead. Errors of the decompressor (a corrupt stream, a bad CRC) reach the reader as
+/// I/O errors in their place; when the reader stops early, the thread stops at its next chunk.
+fn inflate_aside<'b, T>(
+    inflate: impl FnOnce(&mut Pump) -> io::Result<()> + Send + 'b,
+    read: impl FnOnce(ChannelReader) -> T,
+) -> T {
+    use std::sync::mpsc;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel(ASIDE_DEPTH);
+        let (back_tx, back_rx) = mpsc::channel();
+        scope.spawn(move || {
+            let mut pump = Pump { tx, back: back_rx };
+            let done =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inflate(&mut pump)));
+            let failure = match done {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e,
+                Err(_) => io::Error::other("the decompressor failed"),
+            };
+            let _ = pump.tx.send(Err(failure));
+        });
+        read(ChannelReader {
+            rx,
+            back: back_tx,
+            current: Vec::new(),
+            pos: 0,
         })
+    })
+}
+
+/// The sending end of [`inflate_aside`], on the inflating thread.
+struct Pump {
+    tx: std::sync::mpsc::SyncSender<io::Result<Vec<u8>>>,
+    back: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl Pump {
+    /// Reads `source` to its end in chunks and sends them; stops early, without an error, when
+    /// the reader has gone.
+    fn run(&mut self, source: &mut dyn Read) -> io::Result<()> {
+        // Small chunks first, so that the reader starts early, then full ones.
+        let mut size = ASIDE_CHUNK / 8;
+        loop {
+            let mut chunk = self.back.try_recv().unwrap_or_default();
+            chunk.resize(size, 0);
+            let mut filled = 0;
+            let mut end = false;
+            while filled < size {
+                match source.read(&mut chunk[filled..]) {
+                    Ok(0) => {
+                        end = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        // What came before the error first, then the error.
+                        chunk.truncate(filled);
+                        if filled > 0 && self.tx.send(Ok(chunk)).is_err() {
+                            return Ok(());
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            chunk.truncate(filled);
+            if filled > 0 && self.tx.send(Ok(chunk)).is_err() {
+                return Ok(());
+            }
+            if end {
+                return Ok(());
+            }
+            size = (size * 2).min(ASIDE_CHUNK);
+        }
+    }
+}
+
+/// The reading end of [`inflate_aside`].
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    back: std::sync::mpsc::Sender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    let used = std::mem::replace(&mut self.current, chunk);
+                    self.pos = 0;
+                    // Hand the old buffer back for reuse (the thread may have finished).
+                    let _ = self.back.send(used);
+                }
+                Ok(Err(e)) => return Err(e),
+                // The thread is done: the end of the stream.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
@@ -338,6 +481,74 @@ mod tests {
         check(b"PK\x03\x04rest", "zip", "nested_archive");
         check(&[0x1f, 0x8b, 8, 0], "zip", "nested_archive");
         check(b"", "gzip", "not_openrocket");
+    }
+
+    /// An OpenRocket document of about `len` bytes that compresses poorly (so that its gzip is
+    /// over [`INFLATE_ASIDE_MIN`]).
+    fn big_xml(len: usize) -> Vec<u8> {
+        let mut xml = b"<openrocket version=\"1.9\"><!-- ".to_vec();
+        let mut x: u64 = 1;
+        while xml.len() < len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            xml.push(b'a' + (x % 26) as u8);
+        }
+        xml.extend_from_slice(b" --></openrocket>");
+        xml
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// Reads the whole XML stream of `bytes`, or stops after `stop_after` bytes.
+    fn read_all(bytes: &[u8], stop_after: Option<usize>) -> Result<Vec<u8>, OrkError> {
+        with_xml(bytes, &Limits::default(), |src| {
+            let mut out = Vec::new();
+            loop {
+                let chunk = src
+                    .reader
+                    .fill_buf()
+                    .map_err(|e| stream_error(e, "gzip", &src.meter))?;
+                if chunk.is_empty() {
+                    return Ok(out);
+                }
+                let n = chunk.len();
+                out.extend_from_slice(chunk);
+                src.reader.consume(n);
+                if stop_after.is_some_and(|stop| out.len() >= stop) {
+                    return Err(OrkError::Empty);
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn inflating_aside_gives_the_same_bytes_and_its_errors_in_place() {
+        let xml = big_xml(400_000);
+        let gz = gzip(&xml);
+        assert!(gz.len() >= INFLATE_ASIDE_MIN, "{} bytes", gz.len());
+        assert_eq!(read_all(&gz, None).unwrap(), xml);
+
+        let truncated = &gz[..gz.len() / 2];
+        let e = read_all(truncated, None).unwrap_err();
+        assert_eq!(e.code(), "corrupt_stream", "{e}");
+
+        let mut bad_crc = gz.clone();
+        let at = bad_crc.len() - 6;
+        bad_crc[at] ^= 0xff;
+        let e = read_all(&bad_crc, None).unwrap_err();
+        assert_eq!(e.code(), "corrupt_stream", "{e}");
+
+        // A reader that stops early: the inflating thread stops too, and nothing hangs.
+        let started = std::time::Instant::now();
+        let e = read_all(&gzip(&big_xml(20_000_000)), Some(100_000)).unwrap_err();
+        assert_eq!(e.code(), "empty");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]

@@ -136,7 +136,17 @@ impl ColumnPlan {
         self.time.is_some() && self.present.iter().any(|&p| p)
     }
 
-    /// What column `i` holds, while `i` is below [`ColumnPlan::kept_columns`].
+    /// The columns kept, in column order: (column, raw slot code). The decoder jumps from one
+    /// to the next without looking at the columns between.
+    pub(crate) fn wanted(&self) -> impl Iterator<Item = (usize, u8)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, &s)| s != IGNORE)
+            .map(|(i, &s)| (i, s))
+    }
+
+    /// What column `i` holds (`None` past the last kept column).
     #[inline]
     pub fn slot(&self, i: usize) -> Option<Column> {
         match self.slots.get(i).copied() {
@@ -145,21 +155,9 @@ impl ColumnPlan {
             Some(q) => Some(Column::Value(Quantity::ALL[q as usize])),
         }
     }
-
-    /// Columns to read from the start of a row; the rest are never looked at.
-    #[inline]
-    pub(crate) fn kept_columns(&self) -> usize {
-        self.slots.len()
-    }
-
-    /// The raw slot code of column `i` (hot loop): `< 11` a quantity, `TIME_SLOT`, or ignore.
-    #[inline]
-    pub(crate) fn raw_slot(&self, i: usize) -> u8 {
-        self.slots[i]
-    }
 }
 
-/// [`ColumnPlan::raw_slot`] for the time column.
+/// The slot code of the time column in [`ColumnPlan::wanted`].
 pub(crate) const TIME_SLOT: u8 = TIME;
 
 #[cfg(test)]
@@ -256,7 +254,8 @@ mod tests {
         );
         assert_eq!(plan.columns, 6);
         assert_eq!(plan.time, Some(0));
-        assert_eq!(plan.kept_columns(), 5);
+        assert_eq!(plan.wanted().count(), 3);
+        assert_eq!(plan.slot(5), None);
         assert_eq!(plan.slot(1), Some(Column::Value(Quantity::Altitude)));
         assert_eq!(plan.slot(2), None);
         assert_eq!(plan.slot(3), None, "a second altitude column is ignored");

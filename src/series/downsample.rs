@@ -61,58 +61,95 @@ fn below(a: f64, b: f64) -> bool {
     a < b || (b.is_nan() && !a.is_nan())
 }
 
-/// The rows one bucket keeps.
-#[derive(Debug, Clone, Copy)]
+/// The rows one bucket keeps: its first row and the rows of its lowest and highest altitude
+/// and vertical velocity, as indices into `pts` (a row stored once however many roles it has).
+#[derive(Debug, Clone)]
 struct Bucket {
-    first: Point,
-    min_alt: Point,
-    max_alt: Point,
-    min_vv: Point,
-    max_vv: Point,
+    pts: [Point; 6],
+    len: usize,
+    /// first, min altitude, max altitude, min vertical velocity, max vertical velocity.
+    role: [usize; 5],
 }
 
 impl Bucket {
-    fn new(p: Point) -> Bucket {
+    fn new() -> Bucket {
         Bucket {
-            first: p,
-            min_alt: p,
-            max_alt: p,
-            min_vv: p,
-            max_vv: p,
+            pts: [Point::new(0, f64::NAN); 6],
+            len: 0,
+            role: [0; 5],
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Stores `p` (once) and returns its slot.
+    #[inline]
+    fn store(&mut self, p: &Point) -> usize {
+        if self.pts[self.len - 1].seq == p.seq {
+            return self.len - 1;
+        }
+        if self.len == self.pts.len() {
+            // Full of rows that lost their roles: keep the ones that still have one.
+            let mut kept = [Point::new(0, f64::NAN); 6];
+            let mut n = 0;
+            for r in 0..5 {
+                let i = self.role[r];
+                match kept[..n].iter().position(|k| k.seq == self.pts[i].seq) {
+                    Some(j) => self.role[r] = j,
+                    None => {
+                        kept[n] = self.pts[i];
+                        self.role[r] = n;
+                        n += 1;
+                    }
+                }
+            }
+            self.pts = kept;
+            self.len = n;
+        }
+        self.pts[self.len] = *p;
+        self.len += 1;
+        self.len - 1
     }
 
     #[inline]
     fn add(&mut self, p: &Point) {
-        if below(p.v[ALT], self.min_alt.v[ALT]) {
-            self.min_alt = *p;
+        if self.len == 0 {
+            self.pts[0] = *p;
+            self.len = 1;
+            self.role = [0; 5];
+            return;
         }
-        if above(p.v[ALT], self.max_alt.v[ALT]) {
-            self.max_alt = *p;
-        }
-        if below(p.v[VV], self.min_vv.v[VV]) {
-            self.min_vv = *p;
-        }
-        if above(p.v[VV], self.max_vv.v[VV]) {
-            self.max_vv = *p;
+        let get = |b: &Bucket, r: usize, q: usize| b.pts[b.role[r]].v[q];
+        let better = [
+            false,
+            below(p.v[ALT], get(self, 1, ALT)),
+            above(p.v[ALT], get(self, 2, ALT)),
+            below(p.v[VV], get(self, 3, VV)),
+            above(p.v[VV], get(self, 4, VV)),
+        ];
+        if better.iter().any(|&b| b) {
+            let slot = self.store(p);
+            for (r, &b) in better.iter().enumerate() {
+                if b {
+                    self.role[r] = slot;
+                }
+            }
         }
     }
 
-    /// `self` followed by `next`.
-    fn merge(&mut self, next: &Bucket) {
-        for p in [&next.min_alt, &next.max_alt, &next.min_vv, &next.max_vv] {
-            self.add(p);
+    /// The distinct rows kept, in row order (at most five), appended to `out`.
+    fn drain_into(&mut self, out: &mut Vec<Point>) {
+        let start = out.len();
+        for r in 0..5 {
+            let p = self.pts[self.role[r]];
+            if !out[start..].iter().any(|k| k.seq == p.seq) {
+                out.push(p);
+            }
         }
-    }
-
-    fn points(&self) -> [Point; 5] {
-        [
-            self.first,
-            self.min_alt,
-            self.max_alt,
-            self.min_vv,
-            self.max_vv,
-        ]
+        out[start..].sort_unstable_by_key(|p| p.seq);
+        self.len = 0;
     }
 }
 
@@ -127,10 +164,8 @@ pub struct Dropped {
     pub not_numbers: u64,
     /// Values that were infinite or absurd (beyond ±10⁹; kept as gaps).
     pub out_of_range: u64,
-    /// Rows with fewer values than the branch has columns.
+    /// Rows that end before a kept column (its value is a gap).
     pub short_rows: u64,
-    /// Rows with more values than the branch has columns.
-    pub long_rows: u64,
     /// Events past [`SeriesConfig::max_events`].
     pub events: u64,
 }
@@ -145,8 +180,11 @@ pub struct Sampler {
     present: [bool; NQ],
     branch: Option<String>,
     source_rows: u64,
-    buckets: Vec<Bucket>,
-    open: Option<Bucket>,
+    /// The closed buckets' rows, bucket after bucket, in row order.
+    pool: Vec<Point>,
+    /// Where each closed bucket ends in `pool`.
+    ends: Vec<usize>,
+    open: Bucket,
     open_rows: u64,
     width: u64,
     last: Option<Point>,
@@ -167,8 +205,9 @@ impl Sampler {
             present,
             branch,
             source_rows: 0,
-            buckets: Vec::new(),
-            open: None,
+            pool: Vec::new(),
+            ends: Vec::new(),
+            open: Bucket::new(),
             open_rows: 0,
             width: 1,
             last: None,
@@ -235,10 +274,7 @@ impl Sampler {
                 self.max[slot] = Some(p);
             }
         }
-        match &mut self.open {
-            Some(b) => b.add(&p),
-            None => self.open = Some(Bucket::new(p)),
-        }
+        self.open.add(&p);
         self.open_rows += 1;
         if self.open_rows >= self.width {
             self.close_bucket();
@@ -256,30 +292,47 @@ impl Sampler {
     }
 
     fn close_bucket(&mut self) {
-        if let Some(b) = self.open.take() {
-            self.buckets.push(b);
+        if !self.open.is_empty() {
+            self.open.drain_into(&mut self.pool);
+            self.ends.push(self.pool.len());
         }
         self.open_rows = 0;
-        if self.buckets.len() >= 2 * self.config.max_points.max(1) {
-            let merged: Vec<Bucket> = self
-                .buckets
-                .chunks(2)
-                .map(|pair| {
-                    let mut b = pair[0];
-                    if let Some(next) = pair.get(1) {
-                        b.merge(next);
-                    }
-                    b
-                })
-                .collect();
-            self.buckets = merged;
-            self.width *= 2;
+        if self.ends.len() >= 2 * self.config.max_points.max(1) {
+            self.merge_pairs();
         }
+    }
+
+    /// Merges neighbouring buckets pairwise, in place: each pair keeps the rows a bucket of
+    /// both would have kept.
+    fn merge_pairs(&mut self) {
+        let mut merged = Bucket::new();
+        let mut write = 0;
+        let mut start = 0;
+        let mut ends = Vec::with_capacity(self.ends.len() / 2 + 1);
+        for pair in self.ends.chunks(2) {
+            let end = *pair.last().unwrap_or(&start);
+            for i in start..end {
+                let p = self.pool[i];
+                merged.add(&p);
+            }
+            // The merged rows are at most as many as were read, and are written behind them.
+            let mut out = Vec::with_capacity(5);
+            merged.drain_into(&mut out);
+            for p in out {
+                self.pool[write] = p;
+                write += 1;
+            }
+            ends.push(write);
+            start = end;
+        }
+        self.pool.truncate(write);
+        self.ends = ends;
+        self.width *= 2;
     }
 
     /// Rows held now (for the bounded-memory tests).
     pub fn held_rows(&self) -> usize {
-        5 * (self.buckets.len() + usize::from(self.open.is_some())) + self.pinned.len() + 4
+        self.pool.len() + self.open.len + self.pinned.len() + 4
     }
 
     /// The downsampled series.
@@ -292,10 +345,9 @@ impl Sampler {
         if !self.upcoming.is_empty() {
             self.pin(last);
         }
-        let mut rows: Vec<(Point, u8)> = Vec::with_capacity(self.buckets.len() * 5 + 8);
-        for b in &self.buckets {
-            rows.extend(b.points().into_iter().map(|p| (p, 0)));
-        }
+        // The pool is in row order, so the sort below only has the few rows after it to place.
+        let mut rows: Vec<(Point, u8)> = Vec::with_capacity(self.pool.len() + 8);
+        rows.extend(self.pool.iter().map(|&p| (p, 0)));
         rows.extend(self.pinned.iter().map(|&p| (p, 1)));
         rows.extend(self.max.iter().flatten().map(|&p| (p, 2)));
         rows.push((last, 2));

@@ -2,7 +2,7 @@
 //! they stream by and downsampled to a few hundred points that keep the flight's shape.
 //!
 //! * [`columns`] finds each quantity's column by its meaning, in any language OpenRocket
-//!   ships ([`names`] holds every display name it has used);
+//!   ships (`names.rs` holds every display name it has used);
 //! * [`number`] reads the values, quickly, as OpenRocket writes them;
 //! * [`downsample`] keeps at most [`SeriesConfig::max_points`] rows per branch, always with the
 //!   first and last rows, the highest altitude, vertical velocity and total acceleration, and
@@ -42,7 +42,8 @@ impl Default for SeriesConfig {
 /// Decodes one branch's rows into its series.
 #[derive(Debug)]
 pub struct BranchDecoder {
-    plan: ColumnPlan,
+    /// The kept columns in column order: (column, slot: a quantity's index or time).
+    wanted: Vec<(usize, u8)>,
     sampler: Sampler,
     seq: u64,
 }
@@ -60,10 +61,9 @@ impl BranchDecoder {
         if !plan.is_useful() {
             return None;
         }
-        let sampler = Sampler::new(config, branch, plan.present);
         Some(BranchDecoder {
-            plan,
-            sampler,
+            wanted: plan.wanted().collect(),
+            sampler: Sampler::new(config, branch, plan.present),
             seq: 0,
         })
     }
@@ -73,55 +73,63 @@ impl BranchDecoder {
         self.sampler.event(kind, time_s);
     }
 
-    /// The text of one `<datapoint>`: comma-separated values.
+    /// The text of one `<datapoint>`: comma-separated values. Only the kept columns are
+    /// parsed, the commas before them found eight bytes at a time; nothing after the last kept
+    /// column is looked at (values beyond the declared columns change nothing).
     pub fn row(&mut self, text: &[u8]) {
         self.sampler.count_row();
         let seq = self.seq;
         self.seq += 1;
         let mut point = downsample::Point::new(seq, f64::NAN);
-        let kept = self.plan.kept_columns();
         let dropped = &mut self.sampler.dropped;
         let n = text.len();
         let mut commas = Commas::new(text);
-        let mut values = 0;
+        // Commas passed so far, and where the last one is (a field starts after it).
+        let mut passed = 0;
         let mut start = 0;
-        loop {
-            let end = commas.next().unwrap_or(n);
-            let slot = self.plan.raw_slot(values);
-            values += 1;
-            if slot != u8::MAX {
-                let value = match number::parse(&text[start..end]) {
-                    Some(v) if v.is_nan() => f64::NAN,
-                    Some(v) if v.is_finite() && v.abs() <= MAX_ABS => v,
-                    Some(_) => {
-                        dropped.out_of_range += 1;
-                        f64::NAN
-                    }
+        let mut short = false;
+        for &(column, slot) in &self.wanted {
+            if column > passed {
+                match commas.nth(column - 1 - passed) {
+                    Some(at) => start = at + 1,
                     None => {
-                        dropped.not_numbers += 1;
-                        f64::NAN
+                        short = true;
+                        break;
                     }
-                };
-                if slot == columns::TIME_SLOT {
-                    point.t = value;
-                } else {
-                    point.v[slot as usize] = value;
+                }
+                passed = column;
+            }
+            let end = commas.next();
+            passed += 1;
+            let field = &text[start..end.unwrap_or(n)];
+            let value = match number::parse(field) {
+                Some(v) if v.is_nan() => f64::NAN,
+                Some(v) if v.is_finite() && v.abs() <= MAX_ABS => v,
+                Some(_) => {
+                    dropped.out_of_range += 1;
+                    f64::NAN
+                }
+                None => {
+                    dropped.not_numbers += 1;
+                    f64::NAN
+                }
+            };
+            if slot == columns::TIME_SLOT {
+                point.t = value;
+            } else {
+                point.v[slot as usize] = value;
+            }
+            match end {
+                Some(at) => start = at + 1,
+                None => {
+                    // The row ends with this field: a kept column after it is missing.
+                    short = self.wanted.last().is_some_and(|&(last, _)| last > column);
+                    break;
                 }
             }
-            if end >= n {
-                break;
-            }
-            start = end + 1;
-            if values == kept {
-                // The rest is only counted.
-                values += count_commas(&text[start..]) + 1;
-                break;
-            }
         }
-        if values < self.plan.columns {
+        if short {
             dropped.short_rows += 1;
-        } else if values > self.plan.columns {
-            dropped.long_rows += 1;
         }
         if !point.t.is_finite() {
             dropped.no_time += 1;
@@ -157,11 +165,7 @@ impl BranchDecoder {
         );
         note(
             d.short_rows,
-            "datapoint row(s) have fewer values than the branch has columns",
-        );
-        note(
-            d.long_rows,
-            "datapoint row(s) have more values than the branch has columns",
+            "datapoint row(s) end before a column the series needs (gaps)",
         );
         note(
             d.events,
@@ -179,16 +183,6 @@ const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 fn comma_mask(word: u64) -> u64 {
     let x = word ^ (ONES * u64::from(b','));
     !(((x & LOW7) + LOW7) | x | LOW7)
-}
-
-fn count_commas(text: &[u8]) -> usize {
-    let mut chunks = text.chunks_exact(8);
-    let mut count = 0usize;
-    for c in &mut chunks {
-        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        count += comma_mask(word).count_ones() as usize;
-    }
-    count + chunks.remainder().iter().filter(|&&b| b == b',').count()
 }
 
 /// Positions of the commas of a row, eight bytes at a time.
@@ -221,6 +215,30 @@ impl<'a> Commas<'a> {
             let mut bytes = [0u8; 8];
             bytes[..rest.len()].copy_from_slice(rest);
             comma_mask(u64::from_le_bytes(bytes))
+        }
+    }
+}
+
+impl Commas<'_> {
+    /// Skips `k` commas and returns the position of the one after them.
+    ///
+    /// Bit by bit rather than by population count: x86-64's baseline has no `popcnt`, and a
+    /// word holds one or two commas.
+    #[inline]
+    fn nth(&mut self, mut k: usize) -> Option<usize> {
+        loop {
+            while self.mask != 0 {
+                if k == 0 {
+                    return self.next();
+                }
+                self.mask &= self.mask - 1;
+                k -= 1;
+            }
+            self.base += 8;
+            if self.base >= self.text.len() {
+                return None;
+            }
+            self.mask = self.load(self.base);
         }
     }
 }
@@ -266,7 +284,15 @@ mod tests {
                 .collect();
             let got: Vec<usize> = Commas::new(text.as_bytes()).collect();
             assert_eq!(got, expected, "{text:?}");
-            assert_eq!(count_commas(text.as_bytes()), expected.len(), "{text:?}");
+            for k in 0..expected.len() + 2 {
+                let mut c = Commas::new(text.as_bytes());
+                assert_eq!(c.nth(k), expected.get(k).copied(), "{text:?} nth({k})");
+                assert_eq!(
+                    c.next(),
+                    expected.get(k + 1).copied(),
+                    "{text:?} after nth({k})"
+                );
+            }
         }
         // Every byte value beside a comma: no false positives from borrows.
         let all: Vec<u8> = (0..=255u8).flat_map(|b| [b, b',']).collect();

@@ -16,6 +16,9 @@ const POW10: [f64; 23] = [
 /// same value `str::parse` gives.
 #[inline]
 pub fn parse(s: &[u8]) -> Option<f64> {
+    if s == b"NaN" {
+        return Some(f64::NAN);
+    }
     let mut i = 0;
     let n = s.len();
     let neg = n > 0 && s[0] == b'-';
