@@ -795,6 +795,12 @@ fn motors_of_a_simulation() {
     });
     mount.motors.push(MountedMotor {
         config_id: "other".into(),
+        designation: Some("7579M1520-P".into()),
+        delay_s: Some(0.0),
+        ..MountedMotor::default()
+    });
+    mount.motors.push(MountedMotor {
+        config_id: "other".into(),
         designation: Some("G12".into()),
         delay_s: Some(f64::NAN),
         ..MountedMotor::default()
@@ -818,7 +824,7 @@ fn motors_of_a_simulation() {
     };
     assert_eq!(
         chart::simulation_motors(&d, &other),
-        ["D12-5", "E9-4", "F10-2.5", "G12"]
+        ["D12-5", "E9-4", "F10-2.5", "7579M1520-P", "G12"]
     );
     assert_eq!(
         chart::simulation_motors(&d, &Simulation::default()),

@@ -183,8 +183,12 @@ pub fn simulation_motors(design: &Design, sim: &Simulation) -> Vec<String> {
         .collect()
 }
 
-/// `C6` and 5 s → `C6-5`; a delay the designation already ends with is not repeated.
+/// `C6` and 5 s → `C6-5`; a delay the designation already ends with is not repeated, and a
+/// designation that says plugged (`7579M1520-P`) takes none.
 fn with_delay(designation: &str, delay_s: Option<f64>) -> String {
+    if designation.ends_with("-P") || designation.ends_with("-p") {
+        return designation.to_string();
+    }
     match delay_s {
         Some(d) if d.is_finite() && (0.0..1000.0).contains(&d) => {
             let d = (d * 10.0).round() / 10.0;
@@ -731,6 +735,21 @@ fn fill(color: Rgba) -> Style {
     }
 }
 
+/// A horizontal or vertical line from `a` to `b`, `width` pixels wide, as a filled rectangle
+/// snapped to whole pixels: crisp, and much cheaper to rasterise than a thin anti-aliased
+/// stroke (drawn pixel by pixel).
+fn bar(items: &mut Vec<Item>, a: [f64; 2], b: [f64; 2], width: f64, color: Rgba) {
+    let t = width.round().max(1.0);
+    let rect = if (a[1] - b[1]).abs() <= (a[0] - b[0]).abs() {
+        let y0 = (a[1] - t / 2.0).round();
+        [a[0].min(b[0]).round(), y0, a[0].max(b[0]).round(), y0 + t]
+    } else {
+        let x0 = (a[0] - t / 2.0).round();
+        [x0, a[1].min(b[1]).round(), x0 + t, a[1].max(b[1]).round()]
+    };
+    items.push(Item::Rect { rect, color });
+}
+
 fn line(items: &mut Vec<Item>, a: [f64; 2], b: [f64; 2], style: Style) {
     items.push(Item::Path {
         path: PathData::polyline(&[a, b]),
@@ -784,6 +803,45 @@ fn vertical_text(t: &str, cx: f64, cy: f64, size: f64, weight: Weight) -> PathDa
         })
         .collect();
     PathData { cmds }
+}
+
+/// The points of a polyline that matter at `tolerance` pixels (Douglas–Peucker, with an
+/// explicit stack): straight stretches of the flight become one segment, so the stroke has
+/// fewer joins to rasterise and the SVG fewer numbers.
+fn simplify(pts: &[[f64; 2]], tolerance: f64) -> Vec<[f64; 2]> {
+    if pts.len() <= 2 {
+        return pts.to_vec();
+    }
+    let mut keep = vec![false; pts.len()];
+    keep[0] = true;
+    keep[pts.len() - 1] = true;
+    let mut stack = vec![(0, pts.len() - 1)];
+    while let Some((a, b)) = stack.pop() {
+        let (pa, pb) = (pts[a], pts[b]);
+        let (dx, dy) = (pb[0] - pa[0], pb[1] - pa[1]);
+        let len = dx.hypot(dy);
+        let mut worst = (0.0, a);
+        for (i, q) in pts.iter().enumerate().take(b).skip(a + 1) {
+            let d = if len > 1e-12 {
+                ((q[0] - pa[0]) * dy - (q[1] - pa[1]) * dx).abs() / len
+            } else {
+                (q[0] - pa[0]).hypot(q[1] - pa[1])
+            };
+            if d > worst.0 {
+                worst = (d, i);
+            }
+        }
+        if worst.0 > tolerance {
+            keep[worst.1] = true;
+            stack.push((a, worst.1));
+            stack.push((worst.1, b));
+        }
+    }
+    pts.iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(p, _)| *p)
+        .collect()
 }
 
 fn clean(s: Option<&str>) -> String {
@@ -1045,61 +1103,52 @@ pub fn chart_scene(
     // 7. Items.
     let mut items: Vec<Item> = Vec::with_capacity(256);
     let thin = (1.0 * u).max(0.5);
-    // Grid.
+    // Grid, then the zero lines above it.
+    let mut zeros = Vec::new();
     for p in &panels {
         for v in &p.axis.ticks {
             let y = p.y(*v);
-            line(
-                &mut items,
-                [plot_left, y],
-                [plot_right, y],
-                stroke(GRID, thin, None),
-            );
+            bar(&mut items, [plot_left, y], [plot_right, y], thin, GRID);
         }
         for t in &t_axis.ticks {
             let x = tx(*t);
-            line(
-                &mut items,
-                [x, p.top],
-                [x, p.bottom],
-                stroke(GRID, thin, None),
-            );
+            bar(&mut items, [x, p.top], [x, p.bottom], thin, GRID);
         }
         if p.axis.lo < 0.0 && p.axis.hi > 0.0 {
             let y = p.y(0.0);
-            line(
-                &mut items,
-                [plot_left, y],
-                [plot_right, y],
-                stroke(ZERO, 1.3 * u, None),
-            );
+            zeros.push(y);
         }
+    }
+    for y in zeros {
+        bar(&mut items, [plot_left, y], [plot_right, y], 1.5 * u, ZERO);
     }
     // Event lines, through every panel.
     let (lines_top, lines_bottom) = match (panels.first(), panels.last()) {
         (Some(a), Some(b)) => (a.top, b.bottom),
         _ => (plot_top, plot_bottom),
     };
-    for m in &minor {
-        line(
-            &mut items,
-            [m.x, lines_top],
-            [m.x, lines_bottom],
-            stroke(MINOR, 1.2 * u, Some(vec![2.0 * u, 3.0 * u])),
-        );
-    }
-    for m in &major {
-        line(
-            &mut items,
-            [m.x, lines_top],
-            [m.x, lines_bottom],
-            stroke(m.ev.color(), 1.4 * u, Some(vec![7.0 * u, 4.0 * u])),
-        );
+    // Dashed strokes on whole pixels (a stroke wider than a pixel is filled as a polygon, not
+    // drawn pixel by pixel, and stays one short element in the SVG).
+    for (marks, width, dash) in [
+        (&minor, 1.5 * u, vec![2.0 * u, 3.0 * u]),
+        (&major, 2.0 * u, vec![7.0 * u, 4.0 * u]),
+    ] {
+        for m in marks {
+            let x = m.x.round();
+            let color = if m.ev.major() { m.ev.color() } else { MINOR };
+            line(
+                &mut items,
+                [x, lines_top],
+                [x, lines_bottom],
+                stroke(color, width.max(1.5), Some(dash.clone())),
+            );
+        }
     }
     // Curves.
     for p in &panels {
         for run in &p.runs {
             let pts: Vec<[f64; 2]> = run.iter().map(|q| [tx(q[0]), p.y(q[1])]).collect();
+            let pts = simplify(&pts, 0.2);
             if pts.len() == 1 {
                 items.push(Item::Path {
                     path: PathData::circle(pts[0][0], pts[0][1], 3.0 * u),
@@ -1115,19 +1164,15 @@ pub fn chart_scene(
     }
     // Frames, ticks, tick labels, axis titles.
     let tick_cap = font::cap_height(tick_size, Weight::Regular);
+    let mut frames: Vec<([f64; 2], [f64; 2])> = Vec::new();
     for (i, p) in panels.iter().enumerate() {
-        items.push(Item::Path {
-            path: PathData::rect(plot_left, p.top, plot_right, p.bottom),
-            style: stroke(FRAME, thin, None),
-        });
+        frames.push(([plot_left, p.top], [plot_right, p.top]));
+        frames.push(([plot_left, p.bottom], [plot_right, p.bottom]));
+        frames.push(([plot_left, p.top], [plot_left, p.bottom]));
+        frames.push(([plot_right, p.top], [plot_right, p.bottom]));
         for v in &p.axis.ticks {
             let y = p.y(*v);
-            line(
-                &mut items,
-                [plot_left - tick_len, y],
-                [plot_left, y],
-                stroke(FRAME, thin, None),
-            );
+            frames.push(([plot_left - tick_len, y], [plot_left, y]));
             text(
                 &mut items,
                 &p.axis.label(*v),
@@ -1153,12 +1198,7 @@ pub fn chart_scene(
         if i + 1 == panels.len() {
             for t in &t_axis.ticks {
                 let x = tx(*t);
-                line(
-                    &mut items,
-                    [x, p.bottom],
-                    [x, p.bottom + tick_len],
-                    stroke(FRAME, thin, None),
-                );
+                frames.push(([x, p.bottom], [x, p.bottom + tick_len]));
                 text(
                     &mut items,
                     &t_axis.label(*t),
@@ -1168,6 +1208,9 @@ pub fn chart_scene(
                 );
             }
         }
+    }
+    for (a, b) in frames {
+        bar(&mut items, a, b, thin, FRAME);
     }
     text(
         &mut items,
@@ -1249,11 +1292,12 @@ pub fn chart_scene(
         let base = band_bottom - 4.0 * u - s.row as f64 * row_h;
         let color = g.color();
         let lead = if g.major() { color } else { MINOR };
-        line(
+        bar(
             &mut items,
             [s.line, lines_top],
             [s.line, base - label_cap],
-            stroke(lead, 1.2 * u, None),
+            thin,
+            lead,
         );
         let (x, anchor) = match s.anchor {
             Anchor::End => (s.b, Anchor::End),
@@ -1424,6 +1468,38 @@ mod tests {
         assert_eq!(a.ticks.first(), Some(&0.0), "{a:?}");
         let a = Axis::new(0.0, 685.0, 7, true);
         assert_eq!((a.lo, a.hi), (0.0, 700.0));
+    }
+
+    #[test]
+    fn simplify_keeps_the_shape() {
+        // A straight line loses its inner points; a corner stays.
+        let line: Vec<[f64; 2]> = (0..100).map(|i| [i as f64, 2.0 * i as f64]).collect();
+        assert_eq!(simplify(&line, 0.2), vec![[0.0, 0.0], [99.0, 198.0]]);
+        let corner = vec![[0.0, 0.0], [5.0, 0.05], [10.0, 0.0], [10.0, 10.0]];
+        assert_eq!(
+            simplify(&corner, 0.2),
+            vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]]
+        );
+        // Every dropped point is within the tolerance of the kept polyline.
+        let wave: Vec<[f64; 2]> = (0..300)
+            .map(|i| [i as f64 * 4.0, 100.0 * (i as f64 / 20.0).sin()])
+            .collect();
+        let kept = simplify(&wave, 0.2);
+        assert!(kept.len() < wave.len() && kept.len() > 10);
+        for q in &wave {
+            let d = kept
+                .windows(2)
+                .map(|w| {
+                    let (a, b) = (w[0], w[1]);
+                    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+                    let t = (((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / (dx * dx + dy * dy))
+                        .clamp(0.0, 1.0);
+                    (q[0] - a[0] - t * dx).hypot(q[1] - a[1] - t * dy)
+                })
+                .fold(f64::INFINITY, f64::min);
+            assert!(d <= 0.2 + 1e-9, "{q:?} is {d} px off");
+        }
+        assert_eq!(simplify(&[[1.0, 1.0]], 0.2), vec![[1.0, 1.0]]);
     }
 
     #[test]
