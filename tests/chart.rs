@@ -525,6 +525,13 @@ fn extreme_flights_render_sanely() {
         s.time_s.truncate(120);
         s
     };
+    // Cut off on the way up: the apogee is the last point, in the top right corner.
+    let climbing = |mut s: BranchSeries| {
+        let n = s.time_s.len() / 5;
+        s.time_s.truncate(n);
+        s.events.retain(|e| e.time_s < s.time_s[n - 1]);
+        s
+    };
     let nochart_alt_only = Expect::Chart {
         apogee: true,
         altitude: true,
@@ -593,6 +600,11 @@ fn extreme_flights_render_sanely() {
         (
             "short-lists",
             short_lists(flight(80.0, 300.0, 0.0, 300)),
+            BOTH,
+        ),
+        (
+            "still-climbing",
+            climbing(flight(80.0, 300.0, 0.0, 300)),
             BOTH,
         ),
     ];
