@@ -432,7 +432,7 @@ fn fmt_round(v: f64) -> String {
 }
 
 /// Shrinks (down to 60 %) then truncates `text` so it fits `max_w` pixels.
-fn fit_text(text: &str, size: f64, weight: Weight, max_w: f64) -> (String, f64) {
+pub(crate) fn fit_text(text: &str, size: f64, weight: Weight, max_w: f64) -> (String, f64) {
     let w = font::measure(text, size, weight);
     if w <= max_w || w <= 0.0 {
         return (text.to_string(), size);

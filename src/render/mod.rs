@@ -25,7 +25,11 @@
 //! positions) fills the width less margins; the image height follows, clamped to
 //! `[min_height_ratio, max_height_ratio] × width_px`, the scale shrinking when the drawing
 //! would be taller. Output is deterministic: no timestamps, fixed float formatting.
+//!
+//! [`chart`] draws a simulation's flight (altitude and vertical velocity against time, with
+//! its events) with the same display list and back ends.
 
+pub mod chart;
 pub mod draw;
 pub mod font;
 pub mod raster;
@@ -170,6 +174,9 @@ pub enum RenderError {
     Canvas { width: u32, height: u32 },
     #[error("PNG encoding failed: {0}")]
     Png(String),
+    /// A flight chart without a single usable altitude or vertical velocity value.
+    #[error("nothing to chart: the series has no usable altitude or vertical velocity")]
+    NoFlightData,
 }
 
 /// Builds the display list only (for callers that want their own back end).

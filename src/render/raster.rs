@@ -131,6 +131,14 @@ fn draw_item(pm: &mut Pixmap, item: &Item, k: f64) {
                     draw(pm, &p, &s, k);
                 }
             }
+            Item::Rect { rect, color } => {
+                let [x0, y0, x1, y1] = rect.map(|v| c32(v, k));
+                if let Some(r) =
+                    tiny_skia::Rect::from_ltrb(x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1))
+                {
+                    pm.fill_rect(r, &paint(*color), Transform::identity(), None);
+                }
+            }
             Item::Detail(inner) => {
                 if k >= DETAIL_MIN_SCALE {
                     draw_item(pm, inner, k);
@@ -144,10 +152,12 @@ fn draw_item(pm: &mut Pixmap, item: &Item, k: f64) {
 pub fn encode_png(pm: &Pixmap, opaque: bool) -> Result<Vec<u8>, RenderError> {
     let (w, h) = (pm.width(), pm.height());
     let data: Vec<u8> = if opaque {
-        pm.pixels()
-            .iter()
-            .flat_map(|p| [p.red(), p.green(), p.blue()])
-            .collect()
+        // Premultiplied equals straight when every pixel is opaque.
+        let mut rgb = vec![0u8; pm.data().len() / 4 * 3];
+        for (o, p) in rgb.chunks_exact_mut(3).zip(pm.data().chunks_exact(4)) {
+            o.copy_from_slice(&p[..3]);
+        }
+        rgb
     } else {
         pm.pixels()
             .iter()

@@ -1,7 +1,8 @@
 //! The display list: one drawing as an ordered list of primitives in full-image pixel
 //! coordinates (origin top-left, y down), shared by the raster and the SVG back ends.
 //!
-//! Primitives are deliberately few: paths (fill and/or stroke, optional dash), text (lowered
+//! Primitives are deliberately few: paths (fill and/or stroke, optional dash), filled
+//! rectangles, text (lowered
 //! to glyph outlines by [`super::font`]) and CG/CP markers (lowered to paths by
 //! [`marker_paths`]). Both back ends lower text and markers through the same functions, so
 //! the PNG and the SVG show the same shapes.
@@ -187,6 +188,12 @@ pub enum Item {
         x: f64,
         y: f64,
         radius: f64,
+    },
+    /// A filled axis-aligned rectangle `[x0, y0, x1, y1]` (grid and axis lines): much cheaper
+    /// to rasterise than the same path, and one short element in the SVG.
+    Rect {
+        rect: [f64; 4],
+        color: Rgba,
     },
     /// Fine print (figures line, scale bar, legend): drawn at scales ≥
     /// [`DETAIL_MIN_SCALE`] only, so thumbnails leave out what would be illegible.
