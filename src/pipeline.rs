@@ -24,6 +24,7 @@ use crate::geometry;
 use crate::graph::{self, DesignInput, GraphPlan, GraphSink, LoadOutcome, Outcome, SourceObject};
 use crate::ork::{self, OrkError, ParseOptions, Parsed};
 use crate::publish::{ImageKind, ImageStore, ImageUpload, PublishError};
+use crate::render::chart::{self, ChartConfig};
 use crate::render::{self, RenderConfig};
 
 /// One stored object, read and understood.
@@ -298,6 +299,8 @@ fn memory_etag(bytes: &[u8]) -> String {
 pub struct PipelineConfig {
     pub parse: ParseOptions,
     pub render: RenderConfig,
+    /// The flight chart of the primary simulation.
+    pub chart: ChartConfig,
     /// Reprocess even when the graph already holds these bytes from this version.
     pub force: bool,
 }
@@ -511,19 +514,34 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         )
         .ok()
     });
+    // The flight chart, when a simulation has data (a chart that cannot be drawn is left
+    // out, like a profile).
+    let flight = chart::primary_chart(&parsed.design, &config.chart)
+        .ok()
+        .flatten();
     times.render += started.elapsed();
     // Images go under ids of this file version, so the stored design keeps showing its own
     // until the graph commits the new one.
     let mut images = graph::Images::default();
     let content = crate::publish::content_tag(&analysis.source.sha256).to_string();
+    let mut files = Vec::new();
     if let Some(r) = rendered {
-        let started = Instant::now();
-        let folder = ports.images.folder().to_string();
-        for (kind, bytes) in [
+        files.extend([
             (ImageKind::Profile, r.png),
             (ImageKind::Thumbnail, r.thumb_png),
             (ImageKind::Svg, r.svg.into_bytes()),
-        ] {
+        ]);
+    }
+    if let Some(c) = flight {
+        files.extend([
+            (ImageKind::FlightChart, c.png),
+            (ImageKind::FlightChartSvg, c.svg.into_bytes()),
+        ]);
+    }
+    if !files.is_empty() {
+        let started = Instant::now();
+        let folder = ports.images.folder().to_string();
+        for (kind, bytes) in files {
             let upload = ImageUpload::for_design(&folder, &design_id, &content, kind, bytes)?;
             let stored = ports.images.upload(&upload).await?;
             *image_url(&mut images, kind) = Some(stored.secure_url);

@@ -423,7 +423,13 @@ async fn cloudinary_429_then_200_is_retried_and_succeeds() {
     );
 
     let d = env.assert_design(key, &v, "after the retried upload").await;
-    for url in ["profile_url", "thumbnail_url", "svg_url"] {
+    for url in [
+        "profile_url",
+        "thumbnail_url",
+        "svg_url",
+        "flight_chart_url",
+        "flight_chart_svg_url",
+    ] {
         let u = d[url].as_str().unwrap_or_else(|| panic!("no {url}: {d}"));
         assert!(u.starts_with(&env.stub.base), "{url} = {u}");
     }
@@ -431,15 +437,22 @@ async fn cloudinary_429_then_200_is_retried_and_succeeds() {
     assert_eq!(served.0, 200);
     assert!(served.2.starts_with(b"\x89PNG"));
 
-    // The stub saw the throttled request and its retry: 3 images, 4 requests, 1 stored copy.
+    // The stub saw the throttled request and its retry: 5 images (profile, thumbnail, SVG and
+    // the flight chart's PNG and SVG), 6 requests, 1 stored copy each.
     let state = env.stub.state().await;
     assert_eq!(state["failures_injected"], 1, "{state}");
-    assert_eq!(state["requests"], 4, "{state}");
-    assert_eq!(state["signatures"]["verified"], 3, "{state}");
+    assert_eq!(state["requests"], 6, "{state}");
+    assert_eq!(state["signatures"]["verified"], 5, "{state}");
     assert_eq!(state["signatures"]["rejected"], 0, "{state}");
     let id = graph::design_id(&env.bucket, key);
     let content = ork_processor::publish::content_tag(&v.sha256);
-    for kind in ["profile", "thumbnail", "svg"] {
+    for kind in [
+        "profile",
+        "thumbnail",
+        "svg",
+        "flight-chart",
+        "flight-chart-svg",
+    ] {
         assert_eq!(
             state["uploads"][format!("designs/{id}/{content}/{kind}")]["count"],
             1,

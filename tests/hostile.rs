@@ -402,7 +402,7 @@ fn check(case: &Case) {
             );
             // Its images are neither replaced nor deleted.
             assert_eq!(images.uploads(), uploads, "{name}: no image uploaded");
-            assert_eq!(images.public_ids().len(), 3, "{name}: images kept");
+            assert_eq!(images.public_ids().len(), 5, "{name}: images kept");
         }
         None => {
             // A valid design: it is the new good version.

@@ -61,7 +61,7 @@ async fn an_object_over_the_limit_is_recorded_invalid() {
         "nothing rendered or uploaded"
     );
 
-    // Within the limit: written, with three images.
+    // Within the limit: written, with five images.
     let out = pipeline::process_object(
         &ports,
         &PipelineConfig::default(),
@@ -73,7 +73,96 @@ async fn an_object_over_the_limit_is_recorded_invalid() {
     .unwrap();
     assert!(matches!(out, Processed::Written { .. }), "{out:?}");
     assert_eq!(status(&sink, "b", "uploads/ok.ork").as_deref(), Some("ok"));
+    assert_eq!(
+        images.public_ids().len(),
+        5,
+        "profile, thumbnail, SVG, flight chart ×2"
+    );
+}
+
+fn text(props: &graph::Props, key: &str) -> Option<String> {
+    props.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+/// The flight chart goes up with the other images, its URLs go on the `Design` and on the
+/// primary `Simulation`, and it is deleted with the rest when the design is replaced or removed.
+#[tokio::test]
+async fn the_flight_chart_is_published_and_follows_the_design() {
+    let source = MemorySource::new();
+    let (sink, images) = (MemorySink::new(), MemoryStore::new("designs"));
+    let ports = Ports {
+        source: &source,
+        graph: &sink,
+        images: &images,
+    };
+    let config = PipelineConfig::default();
+    let (bucket, key) = ("b", "uploads/flight.ork");
+    let id = graph::design_id(bucket, key);
+    let mut times = StageTimes::default();
+    let ids_of = |sha: &str| -> Vec<String> {
+        let content = ork_processor::publish::content_tag(sha);
+        [
+            "profile",
+            "thumbnail",
+            "svg",
+            "flight-chart",
+            "flight-chart-svg",
+        ]
+        .iter()
+        .map(|k| format!("designs/{id}/{content}/{k}"))
+        .collect()
+    };
+
+    let first = std::fs::read(common::testdata("minimal.ork")).unwrap();
+    source.put(bucket, key, first.clone());
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    let mut want = ids_of(&graph::sha256_hex(&first));
+    want.sort();
+    assert_eq!(images.public_ids(), want);
+    let g = sink.design(&id).unwrap();
+    let chart = text(&g.design, "flight_chart_url").expect("flight_chart_url on the Design");
+    assert!(chart.ends_with("flight-chart.png"), "{chart}");
+    let svg = text(&g.design, "flight_chart_svg_url").expect("flight_chart_svg_url");
+    assert!(svg.ends_with("flight-chart-svg.svg"), "{svg}");
+    let primary: Vec<_> = g
+        .simulations
+        .iter()
+        .filter(|s| s.props.contains_key("primary"))
+        .collect();
+    assert_eq!(primary.len(), 1);
+    assert_eq!(text(&primary[0].props, "flight_chart_url"), Some(chart));
+    assert_eq!(text(&primary[0].props, "flight_chart_svg_url"), Some(svg));
+    assert!(primary[0].props.contains_key("series_altitude_m"));
+
+    // A new version: its five images replace the old five.
+    let second = std::fs::read(common::testdata("series-english.ork")).unwrap();
+    source.put(bucket, key, second.clone());
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    let mut want = ids_of(&graph::sha256_hex(&second));
+    want.sort();
+    assert_eq!(images.public_ids(), want);
+
+    // Removed: no image is left.
+    source.remove(bucket, key);
+    let out = pipeline::remove_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    assert_eq!(out, Removed::Deleted { existed: true });
+    assert!(images.public_ids().is_empty(), "{:?}", images.public_ids());
+
+    // A design without flight data has no chart.
+    let plain = std::fs::read(common::testdata("format-1.0-position.ork")).unwrap();
+    source.put(bucket, key, plain);
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
     assert_eq!(images.public_ids().len(), 3);
+    let g = sink.design(&id).unwrap();
+    assert_eq!(text(&g.design, "flight_chart_url"), None);
 }
 
 #[tokio::test]
@@ -165,7 +254,7 @@ async fn check_rejection_keeps_the_good_design<G: graph::GraphSink>(sink: &G, bu
     // Only the current version's images remain: the replaced version's went after the commit.
     let tag = ork_processor::publish::content_tag(&graph::sha256_hex(&minimal)).to_owned();
     let ids = images.public_ids();
-    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert_eq!(ids.len(), 5, "{ids:?}");
     assert!(ids.iter().all(|i| i.contains(&tag)), "{ids:?}");
 
     // Deleting the object removes the design and its images.
@@ -282,7 +371,7 @@ async fn final_state(sink: &MemorySink, images: &MemoryStore, bucket: &str, key:
 
 /// The object changes while it is processed: the graph ends up describing what the key holds
 /// when processing ends, whatever it held when the event was sent. `expected` names the
-/// fixture the final design must be (with its three images), or `None` for no design at all.
+/// fixture the final design must be (with its five images: profile, thumbnail, SVG and flight chart ×2), or `None` for no design at all.
 #[tokio::test]
 async fn a_design_follows_an_object_that_changes_while_processed() {
     /// `requests`: downloads and HEAD requests.
@@ -312,7 +401,7 @@ async fn a_design_follows_an_object_that_changes_while_processed() {
             "{what}: {out:?}"
         );
         let want: Final = match expected {
-            Some(name) => (Some(("ok".into(), graph::sha256_hex(&fixture(name)))), 3),
+            Some(name) => (Some(("ok".into(), graph::sha256_hex(&fixture(name)))), 5),
             None => (None, 0),
         };
         assert_eq!(
@@ -465,7 +554,7 @@ async fn a_late_delete_event_never_removes_a_newer_upload() {
     check(
         Some("minimal.ork"),
         "recreated: unchanged",
-        (Some(("ok".into(), sha("minimal.ork"))), 3),
+        (Some(("ok".into(), sha("minimal.ork"))), 5),
     )
     .await;
     // Uploaded again with new bytes (that upload's event not handled yet): they are
@@ -473,7 +562,7 @@ async fn a_late_delete_event_never_removes_a_newer_upload() {
     check(
         Some("all-components.ork"),
         "recreated: written",
-        (Some(("ok".into(), sha("all-components.ork"))), 3),
+        (Some(("ok".into(), sha("all-components.ork"))), 5),
     )
     .await;
 }

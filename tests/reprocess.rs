@@ -282,7 +282,10 @@ async fn a_bucket_is_reprocessed_once_resumably_and_then_skipped() {
     assert_eq!(second.counts.resumed, half, "{}", second.summary_line());
     assert_eq!(
         second.counts.processed + second.counts.invalid,
-        keys.len() - half
+        keys.len() - half,
+        "{} {:?}",
+        second.summary_line(),
+        second.failures
     );
     assert!(
         first.failures.is_empty() && second.failures.is_empty(),

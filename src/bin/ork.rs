@@ -11,6 +11,7 @@ use ork_processor::graph::{self, GraphSink};
 use ork_processor::model::Design;
 use ork_processor::ork::{self, ParseOptions, Warning};
 use ork_processor::pipeline;
+use ork_processor::render::chart::{self, ChartConfig};
 use ork_processor::render::{self, Background, RenderConfig};
 use ork_processor::series::SeriesConfig;
 use serde::Serialize;
@@ -45,7 +46,8 @@ enum Command {
         #[arg(long, default_value_t = SeriesConfig::default().max_points, value_name = "N")]
         series_points: usize,
     },
-    /// Draw each design: `<name>.png` (full), `<name>.thumb.png` and `<name>.svg`.
+    /// Draw each design: `<name>.png` (full), `<name>.thumb.png` and `<name>.svg`, and its
+    /// flight chart `<name>.flight.png` and `.flight.svg` when a simulation has data.
     Render {
         /// .ork files (zip, gzip or plain XML).
         #[arg(required = true)]
@@ -62,6 +64,25 @@ enum Command {
         /// Transparent instead of white background.
         #[arg(long)]
         transparent: bool,
+    },
+    /// Draw the flight chart of a simulation of each design: `<name>.flight.png` and `.svg`
+    /// for the primary simulation, `<name>.sim<N>.flight.*` for another.
+    Plot {
+        /// .ork files (zip, gzip or plain XML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The simulation (0-based, in file order); default: the primary one (the first with
+        /// data that flies the default configuration, else the first with data).
+        #[arg(long, value_name = "N")]
+        sim: Option<usize>,
+        /// Where the images go.
+        #[arg(short, long, value_name = "DIR", default_value = "out")]
+        output: PathBuf,
+        /// Size of the PNG, pixels.
+        #[arg(long, default_value_t = ChartConfig::default().width_px)]
+        width: u32,
+        #[arg(long, default_value_t = ChartConfig::default().height_px)]
+        height: u32,
     },
     /// Build each design's graph. With NEO4J_URI set, load it into that database; otherwise
     /// write `<name>.cypher` and `<name>.graph.json` into the output directory.
@@ -136,6 +157,26 @@ fn main() -> ExitCode {
                 ..RenderConfig::default()
             };
             match render_files(&files, &output, &config) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("ork: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Plot {
+            files,
+            sim,
+            output,
+            width,
+            height,
+        } => {
+            let config = ChartConfig {
+                width_px: width,
+                height_px: height,
+                ..ChartConfig::default()
+            };
+            match plot_files(&files, sim, &output, &config) {
                 Ok(code) => code,
                 Err(e) => {
                     eprintln!("ork: {e:#}");
@@ -266,14 +307,115 @@ fn render_files(
                 .with_context(|| format!("writing {}", thumb.display()))?;
             std::fs::write(&svg, &images.svg)
                 .with_context(|| format!("writing {}", svg.display()))?;
-            Ok(format!(
+            let mut written = format!(
                 "{} ({}×{}), {}, {}",
                 png.display(),
                 images.width,
                 images.height,
                 thumb.display(),
                 svg.display()
-            ))
+            );
+            // The flight chart, when a simulation has data.
+            if let Some((i, sim)) = chart::primary_simulation(&parsed.design) {
+                let paths = write_chart(
+                    &parsed.design,
+                    i,
+                    sim,
+                    output,
+                    &stem,
+                    &ChartConfig::default(),
+                )?;
+                written.push_str(&format!(", {paths}"));
+            }
+            Ok(written)
+        })();
+        match result {
+            Ok(written) => println!("{label}: {written}"),
+            Err(e) => {
+                failed += 1;
+                eprintln!("ork: {label}: {e:#}");
+            }
+        }
+    }
+    Ok(if failed > 0 {
+        eprintln!("ork: {failed} of {} file(s) failed", files.len());
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Draws the flight chart of simulation `index` into `DIR/<stem>.flight.{png,svg}` (the
+/// primary one) or `DIR/<stem>.sim<index>.flight.{png,svg}`; returns what it wrote.
+fn write_chart(
+    design: &Design,
+    index: usize,
+    sim: &ork_processor::model::Simulation,
+    output: &Path,
+    stem: &str,
+    config: &ChartConfig,
+) -> anyhow::Result<String> {
+    let series = sim
+        .series
+        .as_ref()
+        .with_context(|| format!("simulation {index} has no flight data"))?;
+    let motors = chart::simulation_motors(design, sim);
+    let drawn = chart::flight_chart(
+        &chart::ChartInput {
+            design_name: design.rocket.name.as_deref(),
+            simulation_name: sim.name.as_deref(),
+            motors: &motors,
+            series: &series.main,
+        },
+        config,
+    )?;
+    let name = if chart::primary_simulation(design).is_some_and(|(p, _)| p == index) {
+        format!("{stem}.flight")
+    } else {
+        format!("{stem}.sim{index}.flight")
+    };
+    let png = output.join(format!("{name}.png"));
+    let svg = output.join(format!("{name}.svg"));
+    std::fs::write(&png, &drawn.png).with_context(|| format!("writing {}", png.display()))?;
+    std::fs::write(&svg, &drawn.svg).with_context(|| format!("writing {}", svg.display()))?;
+    Ok(format!(
+        "{} ({}×{}), {}",
+        png.display(),
+        drawn.width,
+        drawn.height,
+        svg.display()
+    ))
+}
+
+/// `ork plot`: the flight chart of one simulation (or of the primary one) of each file.
+fn plot_files(
+    files: &[PathBuf],
+    sim: Option<usize>,
+    output: &Path,
+    config: &ChartConfig,
+) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    let mut failed = 0usize;
+    for file in files {
+        let label = file.display().to_string();
+        let result = (|| -> anyhow::Result<String> {
+            let parsed = ork::parse_file(file, &ParseOptions::default())?;
+            let design = &parsed.design;
+            let index = match sim {
+                Some(i) => i,
+                None => {
+                    chart::primary_simulation(design)
+                        .context("no simulation with flight data")?
+                        .0
+                }
+            };
+            let chosen = design.simulations.get(index).with_context(|| {
+                format!(
+                    "no simulation {index} (the file has {})",
+                    design.simulations.len()
+                )
+            })?;
+            write_chart(design, index, chosen, output, &output_stem(file), config)
         })();
         match result {
             Ok(written) => println!("{label}: {written}"),

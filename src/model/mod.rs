@@ -124,17 +124,6 @@ impl Design {
             .map(|(i, _)| i)
     }
 
-    /// The motor designations a configuration flies, in component order (`C6-5`, …).
-    pub fn motors_of(&self, config_id: &str) -> Vec<String> {
-        self.components
-            .iter()
-            .filter_map(|c| c.motor_mount.as_ref())
-            .flat_map(|m| &m.motors)
-            .filter(|m| m.config_id == config_id)
-            .filter_map(|m| m.designation.clone())
-            .collect()
-    }
-
     /// Number of components per type, for every type that occurs.
     pub fn component_counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
         let mut m = std::collections::BTreeMap::new();

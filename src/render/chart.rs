@@ -139,27 +139,8 @@ pub fn flight_chart(input: &ChartInput<'_>, config: &ChartConfig) -> Result<Char
 /// the default motor configuration, or else the first simulation with data. Returns its index
 /// in [`Design::simulations`] and the simulation.
 pub fn primary_simulation(design: &Design) -> Option<(usize, &Simulation)> {
-    let with_data = || {
-        design
-            .simulations
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.series.is_some())
-    };
-    let default_id = design
-        .rocket
-        .motor_configurations
-        .iter()
-        .find(|c| c.default)
-        .map(|c| c.id.as_str());
-    if let Some(id) = default_id {
-        if let Some(found) =
-            with_data().find(|(_, s)| s.conditions.config_id.as_deref() == Some(id))
-        {
-            return Some(found);
-        }
-    }
-    with_data().next()
+    let i = design.primary_simulation()?;
+    Some((i, &design.simulations[i]))
 }
 
 /// The motors a simulation flies, as OpenRocket names them: for each component (file order)
