@@ -407,16 +407,35 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     times: &mut StageTimes,
 ) -> Result<Processed, PipelineError> {
     for _ in 0..MAX_ROUNDS {
-        let (processed, etag) = process_current(ports, config, bucket, key, times).await?;
+        // Boxed: the round's future holds the download, the parse and the uploads, and would
+        // otherwise sit on the caller's stack (large in debug builds).
+        let round = Box::pin(process_current(ports, config, bucket, key, times)).await?;
         // Nothing written (the graph already held these bytes, or there was nothing to read):
         // nothing this round did can be stale, and a later upload has its own event.
-        if matches!(processed, Processed::Unchanged { .. } | Processed::Gone) {
-            return Ok(processed);
+        if matches!(
+            round.processed,
+            Processed::Unchanged { .. } | Processed::Gone
+        ) {
+            return Ok(round.processed);
         }
-        let started = Instant::now();
-        let now = ports.source.head(bucket, key).await;
-        times.fetch += started.elapsed();
-        match (now?, processed) {
+        // After the commit, at once: the check of the key, and the deletion of the images of
+        // the version just replaced (no longer shown). Should a deletion fail, the record fails
+        // and a retry finds the design unchanged (the images are then left, see the README).
+        let design_id = graph::design_id(bucket, key);
+        let (now, deleted) = futures_util::future::join(
+            timed(ports.source.head(bucket, key)),
+            timed(async {
+                match &round.replaced {
+                    Some(old) => delete_images(ports.images, &design_id, old).await,
+                    None => Ok(()),
+                }
+            }),
+        )
+        .await;
+        times.fetch += now.1;
+        times.upload += deleted.1;
+        deleted.0?;
+        match (now.0?, round.processed) {
             // Deleted while processed (its delete event may already have been handled).
             (None, _) => {
                 let started = Instant::now();
@@ -427,7 +446,7 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
             }
             // Still the bytes that were processed (or no ETag to tell).
             (Some(head), processed)
-                if etag.is_none() || head.etag.is_none() || head.etag == etag =>
+                if round.etag.is_none() || head.etag.is_none() || head.etag == round.etag =>
             {
                 return Ok(processed)
             }
@@ -442,54 +461,78 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     }))
 }
 
-/// One round of [`process_object`]: processes what the key holds now, and returns the ETag
-/// of the bytes it processed (`None` when it did not read them).
+/// Awaits `f` and measures it.
+async fn timed<T>(f: impl Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let out = f.await;
+    (out, started.elapsed())
+}
+
+/// What one round of [`process_object`] did.
+struct Round {
+    processed: Processed,
+    /// The ETag of the bytes processed (`None` when they were not read).
+    etag: Option<String>,
+    /// The stored version this round replaced, whose images are no longer shown.
+    replaced: Option<graph::StoredDesign>,
+}
+
+/// One round of [`process_object`]: processes what the key holds now.
+///
+/// The network waits that do not depend on each other overlap: the download and the read of
+/// what the graph holds for the key run at once, and so do the image uploads. The graph write
+/// is one transaction after every upload succeeded.
 async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     ports: &Ports<'_, S, G, I>,
     config: &PipelineConfig,
     bucket: &str,
     key: &str,
     times: &mut StageTimes,
-) -> Result<(Processed, Option<String>), PipelineError> {
+) -> Result<Round, PipelineError> {
     let design_id = graph::design_id(bucket, key);
-    let started = Instant::now();
-    let fetched = ports
-        .source
-        .fetch(bucket, key, config.parse.limits.max_input_bytes)
-        .await;
-    times.fetch += started.elapsed();
-    let fetched = match fetched {
+    let round = |processed, etag| Round {
+        processed,
+        etag,
+        replaced: None,
+    };
+    // The object, and what the graph holds under its key (for the cheap skip, and to remove
+    // the images it points at once replaced), at once.
+    let (fetched, previous) = futures_util::future::join(
+        timed(
+            ports
+                .source
+                .fetch(bucket, key, config.parse.limits.max_input_bytes),
+        ),
+        timed(ports.graph.stored(std::slice::from_ref(&design_id))),
+    )
+    .await;
+    times.fetch += fetched.1;
+    times.graph += previous.1;
+    let fetched = match fetched.0 {
         Ok(f) => f,
-        Err(SourceError::Gone { .. }) => return Ok((Processed::Gone, None)),
+        Err(SourceError::Gone { .. }) => return Ok(round(Processed::Gone, None)),
         Err(SourceError::TooLarge { size, limit }) => {
             let started = Instant::now();
             let source = oversized_source(bucket, key, size);
             let reason = refuse_too_large(ports.graph, &source, limit).await?;
             times.graph += started.elapsed();
-            return Ok((Processed::Invalid { design_id, reason }, None));
+            return Ok(round(Processed::Invalid { design_id, reason }, None));
         }
         Err(e) => return Err(e.into()),
     };
+    let previous = previous.0?.pop();
     let etag = fetched.etag.clone();
     let mut source = SourceObject::from_bytes(bucket, key, &fetched.bytes);
     source.etag = fetched.etag;
     source.version_id = fetched.version_id;
 
-    // What the graph holds: for the cheap skip (the same bytes already handled, written or
-    // refused, by this version), and to remove the images it points at once replaced.
-    let started = Instant::now();
-    let previous = ports
-        .graph
-        .stored(std::slice::from_ref(&design_id))
-        .await?
-        .pop();
-    times.graph += started.elapsed();
+    // The same bytes already handled (written or refused) by this version: nothing to do.
     if !config.force
         && previous
             .as_ref()
             .is_some_and(|s| s.has_sha256(&source.sha256, crate::VERSION))
     {
-        return Ok((Processed::Unchanged { design_id }, etag));
+        return Ok(round(Processed::Unchanged { design_id }, etag));
     }
 
     let analysis = analyse_source(source, &fetched.bytes, &config.parse);
@@ -500,7 +543,7 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         let written = ports.graph.write_design(&analysis.plan()).await;
         times.graph += started.elapsed();
         written?;
-        return Ok((Processed::Invalid { design_id, reason }, etag));
+        return Ok(round(Processed::Invalid { design_id, reason }, etag));
     };
 
     // Images: a design whose geometry cannot be drawn is still a design, without pictures.
@@ -520,10 +563,6 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         .ok()
         .flatten();
     times.render += started.elapsed();
-    // Images go under ids of this file version, so the stored design keeps showing its own
-    // until the graph commits the new one.
-    let mut images = graph::Images::default();
-    let content = crate::publish::content_tag(&analysis.source.sha256).to_string();
     let mut files = Vec::new();
     if let Some(r) = rendered {
         files.extend([
@@ -538,16 +577,23 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
             (ImageKind::FlightChartSvg, c.svg.into_bytes()),
         ]);
     }
-    if !files.is_empty() {
-        let started = Instant::now();
-        let folder = ports.images.folder().to_string();
-        for (kind, bytes) in files {
-            let upload = ImageUpload::for_design(&folder, &design_id, &content, kind, bytes)?;
-            let stored = ports.images.upload(&upload).await?;
-            *image_url(&mut images, kind) = Some(stored.secure_url);
-        }
-        times.upload += started.elapsed();
-    }
+    // Images go under ids of this file version, so the stored design keeps showing its own
+    // until the graph commits the new one. When the stored design is this very version (a
+    // forced run), the ids are the ones it shows.
+    let shown = previous
+        .as_ref()
+        .is_some_and(|p| p.status == "ok" && p.sha256 == analysis.source.sha256);
+    let started = Instant::now();
+    let images = upload_all(
+        ports.images,
+        &design_id,
+        &analysis.source.sha256,
+        files,
+        shown,
+    )
+    .await;
+    times.upload += started.elapsed();
+    let images = images?;
 
     let input = analysis.graph_input().with_images(images.clone());
     let started = Instant::now();
@@ -555,14 +601,55 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     times.graph += started.elapsed();
     written?;
 
-    // The replaced version's images are no longer shown: remove them. (Should this fail, a
-    // retry redoes the idempotent steps above and tries again.)
-    if let Some(old) = previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256) {
-        let started = Instant::now();
-        delete_images(ports.images, &design_id, &old).await?;
-        times.upload += started.elapsed();
+    Ok(Round {
+        processed: Processed::Written { design_id, images },
+        etag,
+        replaced: previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256),
+    })
+}
+
+/// Uploads a design version's images all at once and returns their URLs. When one fails, the
+/// ones that went up are deleted again (unless `shown`: the stored design shows these very
+/// ids) before the error is returned, so that a failed attempt leaves nothing behind.
+async fn upload_all<I: ImageStore>(
+    images: &I,
+    design_id: &str,
+    sha256: &str,
+    files: Vec<(ImageKind, Vec<u8>)>,
+    shown: bool,
+) -> Result<graph::Images, PipelineError> {
+    let folder = images.folder().to_string();
+    let content = crate::publish::content_tag(sha256);
+    let uploads = files
+        .into_iter()
+        .map(|(kind, bytes)| {
+            ImageUpload::for_design(&folder, design_id, content, kind, bytes).map(|u| (kind, u))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let results =
+        futures_util::future::join_all(uploads.iter().map(|(_, u)| images.upload(u))).await;
+    let mut urls = graph::Images::default();
+    let mut failure = None;
+    for ((kind, _), result) in uploads.iter().zip(results.iter()) {
+        match result {
+            Ok(stored) => *image_url(&mut urls, *kind) = Some(stored.secure_url.clone()),
+            Err(e) if failure.is_none() => failure = Some(e.clone()),
+            Err(_) => {}
+        }
     }
-    Ok((Processed::Written { design_id, images }, etag))
+    let Some(failure) = failure else {
+        return Ok(urls);
+    };
+    if !shown {
+        let up = uploads
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|((_, u), _)| images.delete(u.public_id()));
+        // Best effort: the upload's failure is what the caller needs to know.
+        let _ = futures_util::future::join_all(up).await;
+    }
+    Err(failure.into())
 }
 
 /// Where the URL of an image of `kind` goes on the `Design` node.
@@ -576,8 +663,8 @@ fn image_url(images: &mut graph::Images, kind: ImageKind) -> &mut Option<String>
     }
 }
 
-/// Deletes the images of a stored design version, every kind (deleting a missing one is
-/// fine).
+/// Deletes the images of a stored design version, every kind, all at once (deleting a missing
+/// one is fine).
 async fn delete_images<I: ImageStore>(
     images: &I,
     design_id: &str,
@@ -588,10 +675,12 @@ async fn delete_images<I: ImageStore>(
     }
     let folder = images.folder().to_string();
     let content = crate::publish::content_tag(&stored.sha256);
-    for kind in ImageKind::ALL {
-        let public_id = crate::publish::public_id(&folder, design_id, content, kind)?;
-        images.delete(&public_id).await?;
-    }
+    let ids = ImageKind::ALL
+        .iter()
+        .map(|&kind| crate::publish::public_id(&folder, design_id, content, kind))
+        .collect::<Result<Vec<_>, _>>()?;
+    let deleted = futures_util::future::join_all(ids.iter().map(|id| images.delete(id))).await;
+    deleted.into_iter().collect::<Result<(), _>>()?;
     Ok(())
 }
 

@@ -874,3 +874,130 @@ async fn the_schema_rejects_duplicate_keys() {
         .param("uid", uid.as_str());
     sink.run_in_transaction(&[st]).await.expect("cleanup");
 }
+
+/// A design of `n` components (a nose cone, then body tubes with fins, rings and a mass
+/// component each), written as OpenRocket would; `n` ≥ 2.
+fn synthetic_design(n: usize) -> String {
+    let mut parts = String::from(
+        "<nosecone><name>Nose</name><length>0.1</length><thickness>0.002</thickness>\
+         <shape>ogive</shape><aftradius>0.02</aftradius></nosecone>",
+    );
+    let mut left = n - 2; // the stage and the nose cone
+    let mut i = 0;
+    while left > 0 {
+        i += 1;
+        let inner = (left - 1).min(3);
+        let mut sub = String::new();
+        for (j, tag) in ["trapezoidfinset", "centeringring", "masscomponent"]
+            .iter()
+            .take(inner)
+            .enumerate()
+        {
+            sub.push_str(&match *tag {
+                "trapezoidfinset" => format!(
+                    "<trapezoidfinset><name>Fins {i}</name><fincount>3</fincount>\
+                     <rootchord>0.05</rootchord><tipchord>0.02</tipchord>\
+                     <sweeplength>0.02</sweeplength><height>0.03</height>\
+                     <thickness>0.002</thickness></trapezoidfinset>"
+                ),
+                "centeringring" => format!(
+                    "<centeringring><name>Ring {i}.{j}</name><length>0.005</length>\
+                     <outerradius>auto</outerradius><innerradius>0.01</innerradius>\
+                     </centeringring>"
+                ),
+                _ => format!(
+                    "<masscomponent><name>Mass {i}</name><length>0.01</length>\
+                     <radius>0.005</radius><mass>0.01</mass></masscomponent>"
+                ),
+            });
+        }
+        parts.push_str(&format!(
+            "<bodytube><name>Tube {i}</name><length>0.05</length><thickness>0.001</thickness>\
+             <radius>0.02</radius><subcomponents>{sub}</subcomponents></bodytube>"
+        ));
+        left -= 1 + inner;
+    }
+    format!(
+        "<?xml version='1.0' encoding='utf-8'?>\n<openrocket version=\"1.9\" \
+         creator=\"ork-processor tests\"><rocket><name>Synthetic {n}</name><subcomponents>\
+         <stage><name>Sustainer</name><subcomponents>{parts}</subcomponents></stage>\
+         </subcomponents></rocket></openrocket>"
+    )
+}
+
+/// A design's write is one statement in one transaction: BEGIN, RUN (its DISCARD pipelined)
+/// and COMMIT, three round trips whatever the design's size. neo4rs adds one when it hands out
+/// a pooled connection: its health check sends RESET and waits. So the wire shows four, for a
+/// one-component design as for one of 2 000.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_takes_three_round_trips_whatever_its_size() {
+    let test = "a_write_takes_three_round_trips_whatever_its_size";
+    let Some(sink) = common::live_graph(test).await else {
+        return;
+    };
+    // Counted on the wire, by a proxy: each time the client sends after it has received.
+    let mut config = GraphConfig::from_env().expect("env").expect("set");
+    let proxy = Proxy::for_uri(&config.uri).await.expect("proxy");
+    config.uri = proxy.uri("bolt");
+    let counted = Neo4jSink::connect(config)
+        .await
+        .expect("connect through proxy");
+    let bucket = bucket("round-trips");
+    let mut designs: Vec<(String, Vec<u8>)> = Vec::new();
+    for n in [2, 2000] {
+        let synthetic = synthetic_design(n);
+        designs.push((format!("synthetic {n} components"), synthetic.into_bytes()));
+    }
+    // The largest corpus design (by components), when the corpus is there.
+    let files = design_files();
+    if let Some(largest) = parsed(&files).into_iter().max_by_key(|l| {
+        l.design
+            .as_ref()
+            .map(|d| d.components.len())
+            .unwrap_or_default()
+    }) {
+        designs.push((largest.path.display().to_string(), largest.bytes.clone()));
+    }
+    for (what, bytes) in &designs {
+        let parsed = ork_processor::ork::parse(bytes, &Default::default()).expect("parses");
+        let components = parsed.design.components.len();
+        let source = graph::SourceObject::from_bytes(&bucket, "trips.ork", bytes);
+        let plan = graph::plan(&graph::DesignInput::new(
+            source,
+            graph::Outcome::Ok(&parsed.design),
+        ));
+        // Other tests write to the same server meanwhile, and ArcadeDB fails conflicting
+        // commits (retried): count a write that went through at its first attempt.
+        let (stats, trips) = {
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                let before = proxy.round_trips();
+                let stats = counted.write_design(&plan).await.expect("write");
+                let trips = proxy.round_trips() - before;
+                if stats.attempts == 1 || tries == 10 {
+                    break (stats, trips);
+                }
+            }
+        };
+        eprintln!(
+            "{what}: {components} components, {} statements planned, {trips} round trips",
+            plan.statements.len()
+        );
+        assert_eq!(stats.attempts, 1, "{what}: retried");
+        assert_eq!(stats.round_trips, 3, "{what}: BEGIN, RUN, COMMIT");
+        assert_eq!(trips, 4, "{what}: the pool's RESET and the write's three");
+        let c = counts(&sink, std::slice::from_ref(&plan.design_id)).await;
+        let nodes: i64 = c
+            .iter()
+            .filter(|(k, _)| k.starts_with("node:") && k.split(':').any(|l| l == "Component"))
+            .map(|(_, v)| *v)
+            .sum();
+        assert_eq!(nodes, components as i64, "{what}: {c:?}");
+    }
+    assert_eq!(
+        designs.len(),
+        3 - usize::from(common::corpus_dir().is_none())
+    );
+    delete_all(&sink, &[graph::design_id(&bucket, "trips.ork")]).await;
+}

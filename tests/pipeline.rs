@@ -12,7 +12,9 @@ use ork_processor::pipeline::{
     self, FetchedObject, MemorySource, ObjectHead, ObjectSource, PipelineConfig, Ports, Processed,
     Removed, SourceError, StageTimes,
 };
-use ork_processor::publish::MemoryStore;
+use ork_processor::publish::{
+    ImageKind, ImageStore, ImageUpload, MemoryStore, PublishError, StoredImage,
+};
 
 fn small_limit(bytes: u64) -> PipelineConfig {
     let mut parse = ork_processor::ork::ParseOptions::default();
@@ -371,7 +373,8 @@ async fn final_state(sink: &MemorySink, images: &MemoryStore, bucket: &str, key:
 
 /// The object changes while it is processed: the graph ends up describing what the key holds
 /// when processing ends, whatever it held when the event was sent. `expected` names the
-/// fixture the final design must be (with its five images: profile, thumbnail, SVG and flight chart ×2), or `None` for no design at all.
+/// fixture the final design must be (with its five images: profile, thumbnail, SVG and the
+/// flight chart's PNG and SVG), or `None` for no design at all.
 #[tokio::test]
 async fn a_design_follows_an_object_that_changes_while_processed() {
     /// `requests`: downloads and HEAD requests.
@@ -565,4 +568,234 @@ async fn a_late_delete_event_never_removes_a_newer_upload() {
         (Some(("ok".into(), sha("all-components.ork"))), 5),
     )
     .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The concurrency of one round: uploads at once, the download beside the graph read, the
+// deletions beside the final check. A failure or a cancellation at any point leaves the stored
+// design whole, and a retry converges.
+
+/// A graph sink whose design writes fail while `failing` is set (reads and deletes work).
+struct FailingWrites {
+    inner: MemorySink,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl GraphSink for FailingWrites {
+    async fn ensure_schema(&self) -> Result<(), graph::GraphError> {
+        self.inner.ensure_schema().await
+    }
+    async fn write_design(
+        &self,
+        plan: &graph::GraphPlan,
+    ) -> Result<graph::WriteStats, graph::GraphError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(graph::GraphError::Unavailable {
+                uri: "memory".into(),
+                reason: "injected: the connection dropped".into(),
+            });
+        }
+        self.inner.write_design(plan).await
+    }
+    async fn delete_design(&self, design_id: &str) -> Result<bool, graph::GraphError> {
+        self.inner.delete_design(design_id).await
+    }
+    async fn existing_fingerprint(
+        &self,
+        design_id: &str,
+    ) -> Result<Option<graph::Fingerprint>, graph::GraphError> {
+        self.inner.existing_fingerprint(design_id).await
+    }
+    async fn stored(
+        &self,
+        design_ids: &[String],
+    ) -> Result<Vec<graph::StoredDesign>, graph::GraphError> {
+        self.inner.stored(design_ids).await
+    }
+}
+
+/// An image store that takes `delay` per call (to cancel a run while its uploads are in
+/// flight).
+struct SlowImages {
+    inner: MemoryStore,
+    delay: std::time::Duration,
+}
+
+impl ImageStore for SlowImages {
+    fn folder(&self) -> &str {
+        self.inner.folder()
+    }
+    async fn upload(&self, image: &ImageUpload) -> Result<StoredImage, PublishError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.upload(image).await
+    }
+    async fn delete(&self, public_id: &str) -> Result<(), PublishError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.delete(public_id).await
+    }
+}
+
+/// The public ids of a version's five images, sorted.
+fn five_ids(bucket: &str, key: &str, bytes: &[u8]) -> Vec<String> {
+    let id = graph::design_id(bucket, key);
+    let content = ork_processor::publish::content_tag(&graph::sha256_hex(bytes)).to_owned();
+    let mut ids: Vec<String> = ImageKind::ALL
+        .iter()
+        .map(|k| format!("designs/{id}/{content}/{}", k.as_str()))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn one_upload_of_five_failing_leaves_the_stored_design_and_no_new_image() {
+    let (bucket, key) = ("b", "uploads/five.ork");
+    let (old, new) = (fixture("minimal.ork"), fixture("series-english.ork"));
+    let source = MemorySource::new();
+    let (sink, images) = (MemorySink::new(), MemoryStore::new("designs"));
+    let ports = Ports {
+        source: &source,
+        graph: &sink,
+        images: &images,
+    };
+    let config = PipelineConfig::default();
+    let mut times = StageTimes::default();
+    source.put(bucket, key, old.clone());
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    let stored = final_state(&sink, &images, bucket, key).await;
+
+    // A new version; the first of its five uploads answers 500 (after the store's own
+    // retries, as the Cloudinary adapter would report it).
+    source.put(bucket, key, new.clone());
+    images.fail_next([PublishError::Api {
+        operation: "upload",
+        status: 500,
+        message: "injected".into(),
+        attempts: 3,
+    }]);
+    let err = pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .expect_err("the record fails");
+    assert!(err.is_transient(), "{err}");
+    assert_eq!(final_state(&sink, &images, bucket, key).await, stored);
+    assert_eq!(
+        images.public_ids(),
+        five_ids(bucket, key, &old),
+        "the four are deleted"
+    );
+
+    // The retry writes the new version, and only its images are left.
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
+}
+
+#[tokio::test]
+async fn a_graph_write_failing_after_the_uploads_is_repaired_by_the_retry() {
+    let (bucket, key) = ("b", "uploads/write.ork");
+    let (old, new) = (fixture("minimal.ork"), fixture("series-english.ork"));
+    let source = MemorySource::new();
+    let sink = FailingWrites {
+        inner: MemorySink::new(),
+        failing: false.into(),
+    };
+    let images = MemoryStore::new("designs");
+    let ports = Ports {
+        source: &source,
+        graph: &sink,
+        images: &images,
+    };
+    let config = PipelineConfig::default();
+    let mut times = StageTimes::default();
+    source.put(bucket, key, old.clone());
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+
+    source.put(bucket, key, new.clone());
+    sink.failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .expect_err("the write fails");
+    assert!(err.is_transient(), "{err}");
+    // The stored design is whole, and still shows its own images. The new images stay: the
+    // write's outcome is unknown (a commit can succeed and its answer be lost), so they may be
+    // in use; the retry overwrites them under the same ids.
+    let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
+    assert_eq!(
+        graph_sha(&g),
+        Some(graph::sha256_hex(&old)),
+        "the old version stays"
+    );
+    let mut both = five_ids(bucket, key, &old);
+    both.extend(five_ids(bucket, key, &new));
+    both.sort();
+    assert_eq!(images.public_ids(), both);
+
+    sink.failing
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let out = pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    assert!(matches!(out, Processed::Written { .. }), "{out:?}");
+    assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
+    let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
+    assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&new)));
+}
+
+#[tokio::test]
+async fn a_run_cancelled_mid_way_leaves_the_stored_design_and_a_retry_converges() {
+    let (bucket, key) = ("b", "uploads/cancel.ork");
+    let (old, new) = (fixture("minimal.ork"), fixture("series-english.ork"));
+    let source = MemorySource::new();
+    let sink = MemorySink::new();
+    let images = SlowImages {
+        inner: MemoryStore::new("designs"),
+        delay: std::time::Duration::from_millis(200),
+    };
+    let ports = Ports {
+        source: &source,
+        graph: &sink,
+        images: &images,
+    };
+    let config = PipelineConfig::default();
+    let mut times = StageTimes::default();
+    source.put(bucket, key, old.clone());
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    let writes = sink.writes();
+
+    // Cancelled while the new version's images are in flight (a Lambda timeout, Ctrl-C).
+    source.put(bucket, key, new.clone());
+    let run = pipeline::process_object(&ports, &config, bucket, key, &mut times);
+    let cancelled = tokio::time::timeout(std::time::Duration::from_millis(100), run).await;
+    assert!(cancelled.is_err(), "cancelled before it finished");
+    assert_eq!(sink.writes(), writes, "nothing written to the graph");
+    let g = sink.design(&graph::design_id(bucket, key)).unwrap();
+    assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&old)));
+    assert_eq!(
+        images.inner.public_ids(),
+        five_ids(bucket, key, &old),
+        "no upload finished"
+    );
+
+    // The retry (Lambda's, or the next run) converges on the key's bytes.
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    assert_eq!(images.inner.public_ids(), five_ids(bucket, key, &new));
+    let g = sink.design(&graph::design_id(bucket, key)).unwrap();
+    assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&new)));
+}
+
+fn graph_sha(g: &graph::DesignGraph) -> Option<String> {
+    g.design
+        .get("sha256")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
 }

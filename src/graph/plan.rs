@@ -460,6 +460,47 @@ pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
     }
 }
 
+/// The statements as ONE statement, run as one auto-committed transaction in a single network
+/// round trip, whatever the design's size. Each part's parameters are renamed `p<i>_<name>`,
+/// and the parts are joined by `WITH count(*) AS _<i>`: the aggregate always yields exactly one
+/// row (even after a part matched or unwound nothing), which ends the part's variables and
+/// runs the next part once. Cypher makes every part's writes visible to the parts after it.
+pub fn combine(statements: &[Statement]) -> Statement {
+    let mut cypher = String::new();
+    let mut params = Props::new();
+    for (i, st) in statements.iter().enumerate() {
+        if i > 0 {
+            cypher.push_str(&format!(" WITH count(*) AS _{i} "));
+        }
+        let text = &st.cypher;
+        let b = text.as_bytes();
+        let mut copied = 0;
+        let mut j = 0;
+        while j < b.len() {
+            if b[j] == b'$' {
+                let start = j + 1;
+                let mut end = start;
+                while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                    end += 1;
+                }
+                if end > start {
+                    cypher.push_str(&text[copied..start]);
+                    cypher.push_str(&format!("p{i}_"));
+                    copied = start;
+                }
+                j = end.max(j + 1);
+            } else {
+                j += 1;
+            }
+        }
+        cypher.push_str(&text[copied..]);
+        for (k, v) in &st.params {
+            params.insert(format!("p{i}_{k}"), v.clone());
+        }
+    }
+    Statement { cypher, params }
+}
+
 /// Every `$name` in a Cypher text, in order of appearance (with repeats).
 pub fn parameter_names(cypher: &str) -> Vec<&str> {
     let mut out = Vec::new();

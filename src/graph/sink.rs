@@ -49,6 +49,11 @@ impl GraphError {
                 let m = message.to_ascii_lowercase();
                 code.contains("TransientError")
                     || code.contains("DeadlockDetected")
+                    // ArcadeDB: two concurrent MERGEs of one key both create it, and the
+                    // loser fails its uniqueness constraint at commit instead of waiting for
+                    // the lock Neo4j takes; run again, it finds the node. (The loader never
+                    // writes a duplicate key otherwise: keys are unique by construction.)
+                    || code.contains("ConstraintValidationFailed")
                     || m.contains("concurrent")
                     || m.contains("conflict")
                     || m.contains("deadlock")

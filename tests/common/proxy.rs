@@ -39,6 +39,9 @@ struct Shared {
     bytes_down: AtomicU64,
     connections: AtomicU64,
     cuts: AtomicU64,
+    /// Times a client started sending after it had last received (or for the first time): the
+    /// request-response round trips, however many messages each batch held.
+    turns: AtomicU64,
 }
 
 #[derive(Default)]
@@ -94,6 +97,7 @@ impl Proxy {
             bytes_down: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             cuts: AtomicU64::new(0),
+            turns: AtomicU64::new(0),
         });
         let accept_loop = tokio::spawn(accept_loop(listener, addr, Arc::clone(&shared)));
         Ok(Proxy {
@@ -186,6 +190,11 @@ impl Proxy {
     }
 
     /// Times every connection was cut (by a spent budget or [`cut_now`](Self::cut_now)).
+    /// Round trips so far: each time a client sent after it had received (or first sent).
+    pub fn round_trips(&self) -> u64 {
+        self.shared.turns.load(Ordering::SeqCst)
+    }
+
     pub fn cuts(&self) -> u64 {
         self.shared.cuts.load(Ordering::SeqCst)
     }
@@ -256,6 +265,8 @@ async fn forward(client: TcpStream, shared: Arc<Shared>) {
     };
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
+    // Who sent last on this connection: 0 nobody, 1 the client, 2 the server.
+    let last = std::sync::atomic::AtomicU8::new(0);
     let up = async {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -263,6 +274,9 @@ async fn forward(client: TcpStream, shared: Arc<Shared>) {
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
+            if last.swap(1, Ordering::SeqCst) != 1 {
+                shared.turns.fetch_add(1, Ordering::SeqCst);
+            }
             let allowed = shared.take(n as u64) as usize;
             if allowed > 0 && sw.write_all(&buf[..allowed]).await.is_err() {
                 return;
@@ -279,6 +293,7 @@ async fn forward(client: TcpStream, shared: Arc<Shared>) {
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
+            last.store(2, Ordering::SeqCst);
             if cw.write_all(&buf[..n]).await.is_err() {
                 return;
             }
