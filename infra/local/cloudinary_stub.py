@@ -20,10 +20,20 @@ Python 3.11 standard library only. Listens on 127.0.0.1 and enforces the real co
 Errors look like Cloudinary's: {"error": {"message": "..."}} with 400 / 401 / 404.
 
 Usage: cloudinary_stub.py [--port N] [--cloud NAME] [--api-key KEY] [--api-secret SECRET]
+                          [--delay-ms N] [--fail-every N] [--fail-status S]
 Defaults come from CLOUDINARY_STUB_PORT (0: any free port), CLOUDINARY_STUB_CLOUD
 ("stub-cloud"), CLOUDINARY_STUB_API_KEY ("stub-key"), CLOUDINARY_STUB_API_SECRET
-("stub-secret"). Prints "cloudinary stub listening on http://127.0.0.1:<port>" once ready.
-The secret is never printed.
+("stub-secret"), CLOUDINARY_STUB_DELAY_MS (0), CLOUDINARY_STUB_FAIL_EVERY (0: never) and
+CLOUDINARY_STUB_FAIL_STATUS (429). Prints "cloudinary stub listening on
+http://127.0.0.1:<port>" once ready. The secret is never printed.
+
+For latency benchmarks (infra/local/latency.sh): --delay-ms waits that long before answering
+each API call (upload and destroy, injected failures included), on top of any /__control delay.
+Each connection is served by its own thread, so concurrent calls are each delayed, not queued.
+--fail-every N answers every Nth API call (counted since start or the last reset) with
+--fail-status (420, 429, 500, 502 or 503) and Cloudinary's error JSON; a 420 or 429 carries
+"Retry-After: 1", which the client honours as the wait before its retry (it backs off with
+jitter on a 5xx). /__control failures come first.
 """
 
 import argparse
@@ -108,8 +118,10 @@ def sniff(data):
 
 
 class Stub:
-    def __init__(self, cloud, api_key, api_secret):
+    def __init__(self, cloud, api_key, api_secret, delay_ms=0.0, fail_every=0, fail_status=429):
         self.cloud, self.api_key, self.api_secret = cloud, api_key, api_secret
+        # Fixed for the stub's life (a reset keeps them): see the module docs.
+        self.call_delay, self.fail_every, self.fail_status = delay_ms / 1000, fail_every, fail_status
         self.lock = threading.Lock()
         self.reset()
 
@@ -192,14 +204,23 @@ class Stub:
         return {"result": "ok" if found else "not found"}
 
     def injected_failure(self):
-        """The status to fail this API request with, or None."""
+        """(status, Retry-After seconds or None) to fail this API request with, or None."""
         if self.fail_next:
             self.injected += 1
-            return self.fail_next.pop(0)
+            return self.fail_next.pop(0), self.retry_after
         if self.fail_always:
             self.injected += 1
-            return self.fail_always
+            return self.fail_always, self.retry_after
+        if self.fail_every and self.requests % self.fail_every == 0:
+            self.injected += 1
+            return self.fail_status, 1
         return None
+
+
+class Server(ThreadingHTTPServer):
+    """socketserver's listen backlog of 5 drops connections when a client opens many at once
+    (parallel uploads, delayed calls, a concurrent soak): allow 128."""
+    request_queue_size = 128
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -273,10 +294,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(404, "Not found")
             with stub.lock:
                 stub.requests += 1
-                status = stub.injected_failure()
-                retry_after, delay = stub.retry_after, stub.delay
+                status, retry_after = stub.injected_failure() or (None, None)
+                delay = (stub.delay or 0) + stub.call_delay
             if delay:
-                time.sleep(delay)
+                time.sleep(delay)  # this request's own thread: concurrent requests wait together
             if status:
                 headers = [("Retry-After", str(retry_after))] if retry_after is not None and status in (420, 429) else []
                 return self.send(status, {"error": {"message": f"Injected failure {status}"}}, headers=headers)
@@ -326,9 +347,21 @@ def main():
     parser.add_argument("--cloud", default=env("CLOUDINARY_STUB_CLOUD", "stub-cloud"))
     parser.add_argument("--api-key", default=env("CLOUDINARY_STUB_API_KEY", "stub-key"))
     parser.add_argument("--api-secret", default=env("CLOUDINARY_STUB_API_SECRET", "stub-secret"))
+    parser.add_argument("--delay-ms", type=float, default=float(env("CLOUDINARY_STUB_DELAY_MS", "0")),
+                        help="wait before answering each upload or destroy call")
+    parser.add_argument("--fail-every", type=int, default=int(env("CLOUDINARY_STUB_FAIL_EVERY", "0")),
+                        help="fail every Nth upload or destroy call (0: never)")
+    parser.add_argument("--fail-status", type=int, choices=(420, 429, 500, 502, 503),
+                        default=int(env("CLOUDINARY_STUB_FAIL_STATUS", "429")),
+                        help="the status of those failures (420/429 carry Retry-After: 1)")
     args = parser.parse_args()
-    Handler.stub = Stub(args.cloud, args.api_key, args.api_secret)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.delay_ms < 0 or args.fail_every < 0:
+        parser.error("--delay-ms and --fail-every must not be negative")
+    if args.fail_status not in (420, 429, 500, 502, 503):  # a default from the environment
+        parser.error(f"--fail-status {args.fail_status}: expected 420, 429, 500, 502 or 503")
+    Handler.stub = Stub(args.cloud, args.api_key, args.api_secret, args.delay_ms, args.fail_every,
+                        args.fail_status)
+    server = Server(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     print(f"cloudinary stub listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
