@@ -16,6 +16,7 @@
 //! * [`lambda`]: the S3 event handler, its S3 adapter, configuration and metrics;
 //! * [`series`]: flight series — columns found by meaning, rows decoded as they stream,
 //!   downsampling that keeps the flight;
+//! * [`redrive`]: the on-failure queue's records done again (`ork reprocess --from-queue`);
 //! * [`reprocess`]: batch reprocessing of a design bucket (`ork reprocess`);
 //! * [`exercise`]: every stage that reads untrusted bytes, in one call (fuzzing, regressions).
 //!
@@ -30,6 +31,7 @@ pub mod model;
 pub mod ork;
 pub mod pipeline;
 pub mod publish;
+pub mod redrive;
 pub mod render;
 pub mod reprocess;
 pub mod series;

@@ -105,6 +105,8 @@ pub enum Outcome {
     Invalid { reason: String },
     /// Deleted between the listing and the read.
     Gone,
+    /// A removal done again (`--from-queue`): the design and its images are gone.
+    Deleted,
     /// Handed to the Lambda function (asynchronous: its own outcome is in its logs and the
     /// graph).
     Dispatched,
@@ -193,6 +195,13 @@ impl Dispatch for LambdaDispatch {
             object.etag.as_deref(),
             force,
         );
+        self.invoke(&event).await
+    }
+}
+
+impl LambdaDispatch {
+    /// Sends `event` to the function as an asynchronous invocation.
+    pub async fn invoke(&self, event: &serde_json::Value) -> Outcome {
         let payload = aws_sdk_lambda::primitives::Blob::new(event.to_string().into_bytes());
         let sent = self
             .client
@@ -244,7 +253,7 @@ impl Counts {
             Outcome::Processed => self.processed += 1,
             Outcome::Skipped => self.skipped += 1,
             Outcome::Invalid { .. } => self.invalid += 1,
-            Outcome::Gone => self.gone += 1,
+            Outcome::Gone | Outcome::Deleted => self.gone += 1,
             Outcome::Dispatched => self.dispatched += 1,
             Outcome::Failed { .. } => self.failed += 1,
         }

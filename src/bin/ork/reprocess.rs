@@ -13,6 +13,7 @@ use ork_processor::lambda::s3::S3Source;
 use ork_processor::ork::ParseOptions;
 use ork_processor::pipeline::{PipelineConfig, Ports};
 use ork_processor::publish::CloudinaryStore;
+use ork_processor::redrive::{self, RedriveConfig, SqsQueue};
 use ork_processor::reprocess::{
     self, Cancel, LambdaDispatch, LocalDispatch, Report, ReprocessConfig,
 };
@@ -21,8 +22,13 @@ use ork_processor::reprocess::{
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The design bucket.
-    #[arg(long)]
+    #[arg(long, required_unless_present = "from_queue", default_value = "")]
     pub bucket: String,
+    /// Instead of listing a bucket: take the function's on-failure queue (Lambda destination
+    /// records on SQS), do each record again, and delete each message whose records all
+    /// succeeded (the others stay, with the reason in the report).
+    #[arg(long, value_name = "QUEUE_URL", conflicts_with_all = ["prefix", "limit", "journal"])]
+    pub from_queue: Option<String>,
     /// Only keys under this prefix.
     #[arg(long, default_value = "")]
     pub prefix: String,
@@ -111,6 +117,10 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .build();
     let lister = S3Source::new(aws_sdk_s3::Client::from_conf(s3_conf));
 
+    if let Some(url) = &args.from_queue {
+        return redrive(&args, url, &shared, lister, &progress, &cancel).await;
+    }
+
     let report = match &args.via_lambda {
         Some(function) => {
             // The graph is optional here: with it, unchanged objects are not even sent.
@@ -169,6 +179,76 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
     write_report(&args, &report)?;
     Ok(exit_code(&report, cancel.is_cancelled()))
+}
+
+/// `--from-queue`: the redrive of the on-failure queue, here or through the function.
+async fn redrive(
+    args: &Args,
+    url: &str,
+    shared: &aws_config::SdkConfig,
+    source: S3Source,
+    progress: &ProgressBar,
+    cancel: &Cancel,
+) -> anyhow::Result<ExitCode> {
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(shared), url);
+    let config = RedriveConfig {
+        concurrency: usize::from(args.concurrency),
+        dry_run: args.dry_run,
+        limit: None,
+    };
+    let report = match &args.via_lambda {
+        Some(function) => {
+            let dispatch = LambdaDispatch {
+                client: aws_sdk_lambda::Client::new(shared),
+                function: function.clone(),
+                region: shared
+                    .region()
+                    .map_or_else(|| "us-east-1".to_string(), |r| r.to_string()),
+            };
+            redrive::run(&queue, &dispatch, &config, progress, cancel).await?
+        }
+        None => {
+            let env = |k: &str| std::env::var(k).ok();
+            let secrets = SecretsManager(aws_sdk_secretsmanager::Client::new(shared));
+            let settings = config::load(env, &secrets).await?;
+            let graph = connect(settings.graph.clone()).await?;
+            let images = CloudinaryStore::new(settings.cloudinary.clone())?;
+            let dispatch = LocalDispatch {
+                ports: Ports {
+                    source: &source,
+                    graph: &graph,
+                    images: &images,
+                },
+                config: PipelineConfig {
+                    parse: ParseOptions {
+                        limits: settings.limits.clone(),
+                        ..ParseOptions::default()
+                    },
+                    force: args.force,
+                    ..PipelineConfig::default()
+                },
+            };
+            redrive::run(&queue, &dispatch, &config, progress, cancel).await?
+        }
+    };
+    progress.finish_and_clear();
+    let text = serde_json::to_string_pretty(&report)?;
+    std::fs::write(&args.report, text + "\n")
+        .with_context(|| format!("writing {}", args.report.display()))?;
+    println!("{}", report.summary_line());
+    for m in report.messages.iter().filter(|m| !m.deleted) {
+        if let Some(why) = &m.kept_because {
+            eprintln!("ork: kept {}: {why}", m.message_id);
+        }
+    }
+    println!("report: {}", args.report.display());
+    Ok(if report.kept_any() && !args.dry_run {
+        ExitCode::FAILURE
+    } else if cancel.is_cancelled() {
+        ExitCode::from(INTERRUPTED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn connect(config: GraphConfig) -> anyhow::Result<Neo4jSink> {
