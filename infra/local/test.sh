@@ -18,6 +18,16 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo doc (broken or private intra-doc links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --bins --locked --quiet
 
+# A stand-in that cannot start is a failure in CI (CI=true): skipping there would turn a broken
+# install into a green run. People without those tools get the skips, with a message.
+unavailable() {
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAILED: $1 could not be started, and CI=true does not allow skipping its tests" >&2
+    exit 1
+  fi
+  echo "WARNING: $1 could not be started; $2 will skip"
+}
+
 # Local stand-ins, stopped again however the run ends.
 started=()
 cleanup() {
@@ -30,7 +40,7 @@ if bash infra/local/graphdb.sh start; then
   started+=(graphdb)
   eval "$(bash infra/local/graphdb.sh env)"
 else
-  echo "WARNING: the local graph database could not be started; the live graph tests will skip"
+  unavailable "the local graph database" "the live graph tests"
 fi
 
 echo "== S3 (moto server on 127.0.0.1)"
@@ -38,7 +48,7 @@ if bash infra/local/s3.sh start; then
   started+=(s3)
   eval "$(bash infra/local/s3.sh env)"
 else
-  echo "WARNING: the local S3 server could not be started; the end-to-end Lambda test will skip"
+  unavailable "the local S3 server" "the end-to-end Lambda tests"
 fi
 
 echo "== cargo test"
@@ -47,6 +57,9 @@ cargo test --all-targets --locked
 echo "== replay an S3 event through bootstrap with cargo-lambda, then ork reprocess --via-lambda"
 if [ -n "${NEO4J_URI:-}" ] && [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then
   bash infra/local/replay.sh testdata/events/multi-record.json --reprocess
+elif [ "${CI:-}" = "true" ]; then
+  echo "FAILED: the cargo-lambda replay needs the local graph and S3 servers" >&2
+  exit 1
 else
   echo "SKIPPED cargo-lambda replay: the local graph or S3 server is not running"
 fi
