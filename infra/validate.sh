@@ -13,7 +13,10 @@
 #                                                  hashicorp/aws 6.69.1 schema shipped in the PyPI
 #                                                  wheel cdktn-provider-aws; variables, locals and
 #                                                  module inputs/outputs)
-# 5. bash -n / shellcheck on the infra scripts    (shellcheck only when installed)
+# 5. alarms and dashboard parity                  (both templates evaluated for every allowed
+#                                                  timeout: the same alarms, thresholds, periods,
+#                                                  actions and dashboard body)
+# 6. bash -n / shellcheck on the infra scripts    (shellcheck only when installed)
 #
 # `terraform validate` itself is NOT run: it needs `terraform init` to download the
 # hashicorp/aws provider from the Terraform registry, which this machine cannot reach.
@@ -350,13 +353,226 @@ EOF2
     return "$rc"
 }
 
+parity_check() {
+    "$VENV/bin/python" - template.yaml "$HERE/modules/ork-processor" <<'EOF'
+# Evaluates the alarms and the dashboard of both templates to one form (names, functions and
+# queues become the tokens NAME, FN, QUEUE, REGION, TOPIC, ARN(<alarm name>)) for every
+# allowed FunctionTimeout, and compares them field by field.
+import json, os, re, sys
+import hcl2
+from samtranslator.yaml_helper import yaml_parse
+
+template = yaml_parse(open(sys.argv[1]).read())
+tfdir = sys.argv[2]
+errors = []
+
+def unq(s):
+    return s[1:-1] if isinstance(s, str) and len(s) >= 2 and s[0] == s[-1] == '"' else s
+
+# --- Terraform: locals, resources, a tiny evaluator for the expressions the alarms use -----
+tf = {}
+for f in sorted(os.listdir(tfdir)):
+    if f.endswith(".tf"):
+        for k, v in hcl2.load(open(os.path.join(tfdir, f))).items():
+            if not k.startswith("__"):
+                tf.setdefault(k, []).extend(v)
+tf_locals = {k: v for b in tf.get("locals", []) for k, v in b.items() if not k.startswith("__")}
+tf_res = {(unq(t), unq(n)): body for b in tf.get("resource", []) for t, named in b.items()
+          for n, body in named.items()}
+TF_REFS = {"var.name": "NAME", "local.function_name": "FN", "local.failure_queue_name": "QUEUE",
+           "local.region": "REGION", "local.alarm_topic_arn": "TOPIC"}
+IGNORED = {"tags"}
+
+class TfEval:
+    def __init__(self, timeout):
+        self.timeout = timeout
+
+    def ref(self, expr):
+        expr = expr.strip()
+        if expr in TF_REFS:
+            return TF_REFS[expr]
+        m = re.fullmatch(r"local\.(\w+)", expr)
+        if m and m.group(1) in tf_locals:
+            return self.value(tf_locals[m.group(1)])
+        m = re.fullmatch(r"aws_cloudwatch_metric_alarm\.(\w+)\.arn", expr)
+        if m and ("aws_cloudwatch_metric_alarm", m.group(1)) in tf_res:
+            return "ARN(%s)" % self.value(tf_res[("aws_cloudwatch_metric_alarm", m.group(1))]["alarm_name"])
+        arith = expr.replace("var.timeout", str(self.timeout))
+        if re.fullmatch(r"[0-9.\s*+/()-]+", arith):
+            return eval(arith)  # digits and operators only
+        raise ValueError(f"parity check cannot evaluate ${{{expr}}} (extend TF_REFS)")
+
+    def value(self, v):
+        if isinstance(v, dict):
+            return {k: self.value(x) for k, x in v.items() if not k.startswith("__") and k not in IGNORED}
+        if isinstance(v, list):
+            return [self.value(x) for x in v]
+        if isinstance(v, str) and v.startswith('"'):
+            return re.sub(r"\$\{([^}]*)\}", lambda m: str(self.ref(m.group(1))), json.loads(v))
+        if isinstance(v, str) and v.startswith("${") and v.endswith("}"):
+            return self.ref(v[2:-1])
+        return v
+
+def tf_alarm(e, body):
+    a = e.value(body)
+    for q in a.get("metric_query", []):
+        if "metric" in q:
+            q["metric"] = q["metric"][0]
+    return a
+
+# --- SAM: the intrinsic functions the alarms use ---------------------------------------------
+res = template["Resources"]
+SAM_SUBS = {"AWS::StackName": "NAME", "AWS::Region": "REGION", "OrkProcessorFunction": "FN",
+            "FailureQueue.QueueName": "QUEUE"}
+TOPIC = {"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}
+
+class SamEval:
+    def __init__(self, timeout):
+        self.timeout = timeout
+
+    def sub(self, text, variables):
+        def rep(m):
+            name = m.group(1)
+            if name in variables:
+                return str(variables[name])
+            if name in SAM_SUBS:
+                return SAM_SUBS[name]
+            if name.endswith(".Arn") and res.get(name[:-4], {}).get("Type") == "AWS::CloudWatch::Alarm":
+                return "ARN(%s)" % self.value(res[name[:-4]]["Properties"]["AlarmName"])
+            raise ValueError(f"parity check cannot evaluate ${{{name}}} (extend SAM_SUBS)")
+        return re.sub(r"\$\{([^}!]+)\}", rep, text)
+
+    def value(self, v):
+        if isinstance(v, list):
+            return [self.value(x) for x in v]
+        if not isinstance(v, dict):
+            return v
+        if v == TOPIC:
+            return "TOPIC"
+        if len(v) == 1:
+            (fn, arg), = v.items()
+            if fn == "Ref" and arg in SAM_SUBS:
+                return SAM_SUBS[arg]
+            if fn == "Fn::GetAtt":
+                name = arg if isinstance(arg, str) else ".".join(arg)
+                if name in SAM_SUBS:
+                    return SAM_SUBS[name]
+            if fn == "Fn::FindInMap" and arg[1] == {"Ref": "FunctionTimeout"}:
+                return template["Mappings"][arg[0]][str(self.timeout)][arg[2]]
+            if fn == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else arg
+                return self.sub(text, {k: self.value(x) for k, x in variables.items()})
+            if fn == "Ref" or fn.startswith("Fn::"):
+                raise ValueError(f"parity check cannot evaluate {v} (extend SamEval)")
+        return {k: self.value(x) for k, x in v.items()}
+
+SAM_KEYS = {"AlarmName": "alarm_name", "AlarmDescription": "alarm_description",
+            "Namespace": "namespace", "MetricName": "metric_name", "Statistic": "statistic",
+            "ExtendedStatistic": "extended_statistic", "Period": "period", "Unit": "unit",
+            "EvaluationPeriods": "evaluation_periods", "DatapointsToAlarm": "datapoints_to_alarm",
+            "Threshold": "threshold", "ComparisonOperator": "comparison_operator",
+            "TreatMissingData": "treat_missing_data", "AlarmActions": "alarm_actions",
+            "OKActions": "ok_actions", "InsufficientDataActions": "insufficient_data_actions",
+            "ActionsEnabled": "actions_enabled", "Id": "id", "ReturnData": "return_data",
+            "Label": "label", "Expression": "expression", "Stat": "stat"}
+
+def sam_norm(v):
+    if isinstance(v, list):
+        return [sam_norm(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    out = {}
+    for k, x in v.items():
+        if k == "Dimensions":
+            out["dimensions"] = {d["Name"]: d["Value"] for d in x}
+        elif k == "Metrics":
+            out["metric_query"] = sam_norm(x)
+        elif k == "MetricStat":
+            out["metric"] = sam_norm({**x["Metric"], **{p: q for p, q in x.items() if p != "Metric"}})
+        elif k in SAM_KEYS:
+            out[SAM_KEYS[k]] = sam_norm(x)
+        else:
+            raise ValueError(f"parity check does not know the alarm property {k} (extend SAM_KEYS)")
+    return out
+
+def diff(path, a, b):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                errors.append(f"{path}.{k}: only in {'Terraform' if k not in a else 'SAM'}")
+            else:
+                diff(f"{path}.{k}", a[k], b[k])
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            diff(f"{path}[{i}]", x, y)
+    else:
+        num = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool)
+        if not (abs(a - b) < 1e-6 if num(a) and num(b) else type(a) is type(b) and a == b):
+            errors.append(f"{path}: SAM {a!r} != Terraform {b!r}")
+
+try:
+    param = template["Parameters"]["FunctionTimeout"]
+    mapping = template["Mappings"]["DurationByTimeout"]
+    timeouts = sorted(int(t) for t in mapping)
+    if sorted(int(t) for t in param["AllowedValues"]) != timeouts:
+        errors.append("FunctionTimeout AllowedValues differ from the keys of the DurationByTimeout mapping")
+    if res["OrkProcessorFunction"]["Properties"].get("Timeout") != {"Ref": "FunctionTimeout"}:
+        errors.append("the function's Timeout is not the FunctionTimeout parameter")
+    sam_alarms = {k: r for k, r in res.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    tf_alarms = {n: b for (t, n), b in tf_res.items() if t == "aws_cloudwatch_metric_alarm"}
+    sam_dash = [r for r in res.values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    tf_dash = [b for (t, n), b in tf_res.items() if t == "aws_cloudwatch_dashboard"]
+    if len(sam_dash) != 1 or len(tf_dash) != 1:
+        errors.append("expected one dashboard in each template")
+    elif tf_dash[0]["dashboard_body"] != "${jsonencode(local.dashboard)}":
+        errors.append("the Terraform dashboard_body must be jsonencode(local.dashboard)")
+    for t in timeouts:
+        se, te = SamEval(t), TfEval(t)
+        s = {}
+        for k, r in sam_alarms.items():
+            a = sam_norm(se.value(r["Properties"]))
+            s[a["alarm_name"]] = a
+        f = {}
+        for n, body in tf_alarms.items():
+            a = tf_alarm(te, body)
+            f[a["alarm_name"]] = a
+        for name in sorted(set(s) | set(f)):
+            if name not in s or name not in f:
+                errors.append(f"timeout {t}: alarm {name} only in {'SAM' if name in s else 'Terraform'}")
+            else:
+                diff(f"timeout {t}: alarm {name}", s[name], f[name])
+        if len(sam_dash) == 1 and len(tf_dash) == 1:
+            p = sam_dash[0]["Properties"]
+            diff(f"timeout {t}: dashboard name", se.value(p["DashboardName"]), te.value(tf_dash[0]["dashboard_name"]))
+            body = json.loads(se.value(p["DashboardBody"]))
+            diff(f"timeout {t}: dashboard", body, te.value(tf_locals["dashboard"]))
+        if t == 60:
+            d = s.get("NAME-duration-p95", {})
+            if d.get("threshold") != 48000:
+                errors.append(f"timeout 60: duration threshold {d.get('threshold')!r}, expected 48000")
+    print(f"   {len(sam_alarms)} alarms and the dashboard compared for {len(timeouts)} timeouts "
+          f"({timeouts[0]}-{timeouts[-1]} s)")
+except (KeyError, ValueError, IndexError, TypeError, json.JSONDecodeError) as e:
+    errors.append(f"{type(e).__name__}: {e}")
+# A difference that does not depend on the timeout is reported once, with the first timeout.
+seen = set()
+unique = [e for e in errors if not (re.sub(r"^timeout \d+: ", "", e) in seen
+                                    or seen.add(re.sub(r"^timeout \d+: ", "", e)))]
+for e in unique[:40]:
+    print("   " + e)
+print(f"   {len(unique)} difference(s)")
+sys.exit(1 if errors else 0)
+EOF
+}
+
 scripts_check() {
     local f ok=0
     for f in "$HERE/validate.sh" "$HERE/local/s3.sh"; do
         bash -n "$f" || ok=1
     done
     if command -v shellcheck >/dev/null; then
-        shellcheck "$HERE/validate.sh" "$HERE/local/s3.sh" || ok=1
+        # -x: follow the `# shellcheck source=` directives (s3.sh sources service.sh)
+        shellcheck -x "$HERE/validate.sh" "$HERE/local/s3.sh" || ok=1
     else
         echo "   (shellcheck not installed: syntax only; apt-get install shellcheck for more)"
     fi
@@ -372,6 +588,7 @@ step "sam validate --lint" "$VENV/bin/sam" validate --lint --template-file templ
 step "SAM transform, then cfn-lint on its output (circular dependencies)" sam_transform_check
 step "terraform fmt -check -recursive" terraform fmt -check -recursive -diff -no-color infra/modules infra/envs
 step "terraform schema check (offline stand-in for terraform validate)" schema_check
+step "alarms and dashboard: the same in SAM and Terraform" parity_check
 step "shell scripts" scripts_check
 echo "== not run: terraform validate / plan (the Terraform registry, for the hashicorp/aws provider, is unreachable here)"
 

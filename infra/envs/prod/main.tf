@@ -30,4 +30,8 @@ module "ork_processor" {
   timeout              = 60
   memory_size          = 1024
   log_retention_days   = 30
+
+  # Alarms notify a topic the module creates, unless an existing one is given.
+  alarm_topic_arn = var.alarm_topic_arn
+  alarm_email     = var.alarm_email
 }

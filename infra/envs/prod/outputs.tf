@@ -17,3 +17,15 @@ output "failure_queue_url" {
 output "operator_policy_arn" {
   value = module.ork_processor.operator_policy_arn
 }
+
+output "alarm_topic_arn" {
+  value = module.ork_processor.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  value = module.ork_processor.dashboard_name
+}
+
+output "dashboard_url" {
+  value = module.ork_processor.dashboard_url
+}

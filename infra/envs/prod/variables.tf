@@ -54,3 +54,15 @@ variable "reserved_concurrency" {
   type        = number
   default     = 5
 }
+
+variable "alarm_topic_arn" {
+  description = "Existing SNS topic for the alarms, or null to create one (<name>-alarms)."
+  type        = string
+  default     = null
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic, or null for none."
+  type        = string
+  default     = null
+}

@@ -37,3 +37,18 @@ output "operator_policy_arn" {
   description = "Managed policy to attach to the operator who reprocesses designs."
   value       = aws_iam_policy.operator.arn
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify (created here, or var.alarm_topic_arn)."
+  value       = local.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the function."
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
+}
+
+output "dashboard_url" {
+  description = "Console URL of the dashboard."
+  value       = "https://${local.region}.console.aws.amazon.com/cloudwatch/home?region=${local.region}#dashboards:name=${aws_cloudwatch_dashboard.this.dashboard_name}"
+}

@@ -108,9 +108,14 @@ variable "reserved_concurrency" {
 }
 
 variable "timeout" {
-  description = "Function timeout, seconds."
+  description = "Function timeout, seconds (1-900). The duration alarm fires when p95 exceeds 80 % of it."
   type        = number
   default     = 60
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 1 to 900."
+  }
 }
 
 variable "memory_size" {
@@ -157,4 +162,26 @@ variable "tags" {
   description = "Tags for every resource the module creates."
   type        = map(string)
   default     = {}
+}
+
+variable "alarm_topic_arn" {
+  description = "Existing SNS topic for the alarm notifications (alarm and OK). null or empty: the module creates the topic <name>-alarms."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be null, empty or the ARN of a standard SNS topic."
+  }
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (it must confirm the subscription); null or empty for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be null, empty or one e-mail address."
+  }
 }
