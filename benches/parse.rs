@@ -64,7 +64,11 @@ fn more_rows(bytes: &[u8], times: usize) -> Vec<u8> {
     while let Some(start) = rest.find("<datapoint>") {
         let end = rest.find("</databranch>").unwrap();
         out.push_str(&rest[..start]);
-        let rows: Vec<&str> = rest[start..end].lines().map(str::trim).collect();
+        let rows: Vec<&str> = rest[start..end]
+            .lines()
+            .map(str::trim)
+            .filter(|r| r.starts_with("<datapoint>"))
+            .collect();
         let time = |r: &str| -> f64 {
             r.trim_start_matches("<datapoint>")
                 .split(',')
@@ -76,9 +80,7 @@ fn more_rows(bytes: &[u8], times: usize) -> Vec<u8> {
         let span = rows.iter().map(|r| time(r)).fold(0.0, f64::max) + 0.01;
         for k in 0..times {
             for r in &rows {
-                let Some(body) = r.strip_prefix("<datapoint>") else {
-                    continue;
-                };
+                let body = &r["<datapoint>".len()..];
                 let (t, values) = body.split_once(',').unwrap();
                 let t: f64 = t.parse().unwrap();
                 out.push_str(&format!("<datapoint>{},{values}\n", t + k as f64 * span));

@@ -174,7 +174,7 @@ pub fn parse_record(body: &str) -> Result<FailedInvocation, String> {
         .ok_or("no requestPayload: not a Lambda destination record")?
         .clone();
     let invocation: Invocation = serde_json::from_value(payload.clone())
-        .map_err(|e| format!("requestPayload is not an S3 event: {e}"))?;
+        .map_err(|e| format!("requestPayload holds no S3 record: {e}"))?;
     if invocation.event.records.is_empty() {
         return Err("requestPayload holds no S3 record".into());
     }
