@@ -107,7 +107,7 @@ fn bench(c: &mut Criterion) {
         writes,
         sink.round_trips() - before
     );
-    if let Err(e) = rt.block_on(sink.delete_design(&plan.design_id)) {
+    if let Err(e) = rt.block_on(sink.delete_design(&plan.design_id, None)) {
         eprintln!("cleanup failed: {e}");
     }
 }

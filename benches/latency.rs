@@ -47,8 +47,12 @@ impl GraphSink for Visible<'_> {
         *self.committed.lock().unwrap() = Some(Instant::now());
         Ok(stats)
     }
-    async fn delete_design(&self, design_id: &str) -> Result<bool, GraphError> {
-        self.inner.delete_design(design_id).await
+    async fn delete_design(
+        &self,
+        design_id: &str,
+        guard: Option<&str>,
+    ) -> Result<bool, GraphError> {
+        self.inner.delete_design(design_id, guard).await
     }
     async fn existing_fingerprint(
         &self,

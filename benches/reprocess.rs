@@ -127,7 +127,7 @@ fn bench(c: &mut Criterion) {
     runtime.block_on(async {
         for i in 0..OBJECTS {
             let id = graph::design_id(&bucket, &format!("uploads/{i:03}.ork"));
-            neo.delete_design(&id).await.unwrap();
+            neo.delete_design(&id, None).await.unwrap();
         }
     });
 }

@@ -366,6 +366,8 @@ impl PipelineError {
         match self {
             Self::Source(SourceError::Transient { .. }) => true,
             Self::Source(_) => false,
+            // Other workers kept writing the key: a later try reads it afresh.
+            Self::Graph(graph::GraphError::Conflict { .. }) => true,
             Self::Graph(graph::GraphError::RetriesExhausted { last, .. }) => last.is_retryable(),
             Self::Graph(e) => e.is_retryable(),
             Self::Images(e) => e.is_transient(),
@@ -406,10 +408,39 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     key: &str,
     times: &mut StageTimes,
 ) -> Result<Processed, PipelineError> {
+    // Images uploaded by a round whose write lost a race with another worker (its guard
+    // found another version stored). Deleted once this call knows what the key holds, unless
+    // the graph shows them after all.
+    let mut lost: Option<String> = None;
+    let result = rounds(ports, config, bucket, key, times, &mut lost).await;
+    if let Some(sha256) = lost {
+        let started = Instant::now();
+        drop_lost_images(ports, &graph::design_id(bucket, key), &sha256).await;
+        times.upload += started.elapsed();
+    }
+    result
+}
+
+/// The rounds of [`process_object`]; `lost` gets the SHA-256 of images a lost write left.
+async fn rounds<S: ObjectSource, G: GraphSink, I: ImageStore>(
+    ports: &Ports<'_, S, G, I>,
+    config: &PipelineConfig,
+    bucket: &str,
+    key: &str,
+    times: &mut StageTimes,
+    lost: &mut Option<String>,
+) -> Result<Processed, PipelineError> {
     for _ in 0..MAX_ROUNDS {
         // Boxed: the round's future holds the download, the parse and the uploads, and would
         // otherwise sit on the caller's stack (large in debug builds).
-        let round = Box::pin(process_current(ports, config, bucket, key, times)).await?;
+        let round = match Box::pin(process_current(ports, config, bucket, key, times)).await? {
+            Attempt::Done(round) => round,
+            // Another worker wrote the key since this round read it: read it again.
+            Attempt::Lost { sha256 } => {
+                *lost = Some(sha256);
+                continue;
+            }
+        };
         // Nothing written (the graph already held these bytes, or there was nothing to read):
         // nothing this round did can be stale, and a later upload has its own event.
         if matches!(
@@ -468,6 +499,37 @@ async fn timed<T>(f: impl Future<Output = T>) -> (T, Duration) {
     (out, started.elapsed())
 }
 
+/// Deletes the images a lost write uploaded, unless the stored design is that very version
+/// (another worker wrote the same bytes, under the same ids). Best effort: a failure leaves
+/// images no design shows, which costs storage, not correctness.
+async fn drop_lost_images<S: ObjectSource, G: GraphSink, I: ImageStore>(
+    ports: &Ports<'_, S, G, I>,
+    design_id: &str,
+    sha256: &str,
+) {
+    let Ok(mut stored) = ports.graph.stored(&[design_id.to_owned()]).await else {
+        return;
+    };
+    if stored.pop().is_some_and(|s| s.sha256 == sha256) {
+        return;
+    }
+    let version = graph::StoredDesign {
+        sha256: sha256.to_owned(),
+        ..graph::StoredDesign::default()
+    };
+    let _ = delete_images(ports.images, design_id, &version).await;
+}
+
+/// A round of [`process_object`]: done, or its write lost a race.
+enum Attempt {
+    Done(Round),
+    /// The guarded write found another version stored than the round had read; it wrote
+    /// nothing, and left the images it uploaded for these bytes.
+    Lost {
+        sha256: String,
+    },
+}
+
 /// What one round of [`process_object`] did.
 struct Round {
     processed: Processed,
@@ -488,12 +550,14 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     bucket: &str,
     key: &str,
     times: &mut StageTimes,
-) -> Result<Round, PipelineError> {
+) -> Result<Attempt, PipelineError> {
     let design_id = graph::design_id(bucket, key);
-    let round = |processed, etag| Round {
-        processed,
-        etag,
-        replaced: None,
+    let round = |processed, etag| {
+        Attempt::Done(Round {
+            processed,
+            etag,
+            replaced: None,
+        })
     };
     // The object, and what the graph holds under its key (for the cheap skip, and to remove
     // the images it points at once replaced), at once.
@@ -595,17 +659,29 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     times.upload += started.elapsed();
     let images = images?;
 
+    // Written only while the graph still holds what was read above: the images to delete
+    // once replaced were chosen from it, and a worker that wrote since must not be undone.
     let input = analysis.graph_input().with_images(images.clone());
+    let read = previous.as_ref().map_or("", |p| p.sha256.as_str());
+    let plan = graph::plan(&input).guarded(read);
     let started = Instant::now();
-    let written = ports.graph.write_design(&graph::plan(&input)).await;
+    let written = ports.graph.write_design(&plan).await;
     times.graph += started.elapsed();
-    written?;
+    match written {
+        Ok(_) => {}
+        Err(graph::GraphError::Conflict { .. }) => {
+            return Ok(Attempt::Lost {
+                sha256: analysis.source.sha256.clone(),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    }
 
-    Ok(Round {
+    Ok(Attempt::Done(Round {
         processed: Processed::Written { design_id, images },
         etag,
         replaced: previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256),
-    })
+    }))
 }
 
 /// Uploads a design version's images all at once and returns their URLs. When one fails, the
@@ -749,6 +825,10 @@ pub async fn remove_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
 
 /// Removes a design from the graph and its images from the store, whatever S3 holds.
 /// Returns whether the graph held the design.
+///
+/// The images deleted are those of the version read; the graph delete is guarded by that
+/// version, so that a version another worker wrote meanwhile is read and deleted in turn
+/// rather than left with its images orphaned (up to [`MAX_ROUNDS`] times).
 pub async fn delete_design<G: GraphSink, I: ImageStore>(
     graph_sink: &G,
     images: &I,
@@ -756,13 +836,25 @@ pub async fn delete_design<G: GraphSink, I: ImageStore>(
     key: &str,
 ) -> Result<bool, PipelineError> {
     let design_id = graph::design_id(bucket, key);
-    let Some(stored) = graph_sink
-        .stored(std::slice::from_ref(&design_id))
-        .await?
-        .pop()
-    else {
-        return Ok(false);
-    };
-    delete_images(images, &design_id, &stored).await?;
-    Ok(graph_sink.delete_design(&design_id).await?)
+    let mut conflict = None;
+    for _ in 0..MAX_ROUNDS {
+        let Some(stored) = graph_sink
+            .stored(std::slice::from_ref(&design_id))
+            .await?
+            .pop()
+        else {
+            return Ok(false);
+        };
+        delete_images(images, &design_id, &stored).await?;
+        match graph_sink
+            .delete_design(&design_id, Some(&stored.sha256))
+            .await
+        {
+            Err(e @ graph::GraphError::Conflict { .. }) => conflict = Some(e),
+            other => return Ok(other?),
+        }
+    }
+    Err(conflict
+        .map(PipelineError::Graph)
+        .unwrap_or_else(|| graph::GraphError::Conflict { design_id }.into()))
 }

@@ -209,7 +209,7 @@ impl Env {
     async fn delete(&self, keys: &[&str]) {
         for key in keys {
             self.direct
-                .delete_design(&graph::design_id(&self.bucket, key))
+                .delete_design(&graph::design_id(&self.bucket, key), None)
                 .await
                 .expect("clean up");
         }

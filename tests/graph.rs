@@ -154,7 +154,7 @@ async fn assert_no_duplicate_keys(sink: &Neo4jSink) {
 
 async fn delete_all(sink: &Neo4jSink, ids: &[String]) {
     for id in ids {
-        sink.delete_design(id).await.expect("delete");
+        sink.delete_design(id, None).await.expect("delete");
     }
 }
 
@@ -437,7 +437,7 @@ async fn delete_removes_everything_the_design_owns() {
         .expect("a design with materials and motors");
     let id = with_motors.design_id.clone();
     sink.write_design(&with_motors).await.expect("write");
-    assert!(sink.delete_design(&id).await.expect("delete"));
+    assert!(sink.delete_design(&id, None).await.expect("delete"));
     let c = counts(&sink, std::slice::from_ref(&id)).await;
     assert!(c.is_empty(), "left behind: {c:?}");
     for label in ["Design", "Component", "MotorConfiguration", "Simulation"] {
@@ -465,7 +465,81 @@ async fn delete_removes_everything_the_design_owns() {
         .param("uids", Value::List(uids));
     let r = rows(&sink, st, &["c"]).await;
     assert_eq!(r[0][0].as_ref().and_then(|v| v.as_i64()), Some(n as i64));
-    assert!(!sink.delete_design(&id).await.expect("second delete"));
+    assert!(!sink.delete_design(&id, None).await.expect("second delete"));
+}
+
+/// A guarded write or delete happens only while the stored design is the version its
+/// worker read; otherwise it fails as a conflict and changes nothing (checked on the server,
+/// whose error for the guard is what the sink turns into the conflict).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guarded_writes_and_deletes_refuse_a_version_they_did_not_read() {
+    let Some(sink) =
+        common::live_graph("guarded_writes_and_deletes_refuse_a_version_they_did_not_read").await
+    else {
+        return;
+    };
+    let bucket = bucket("guard");
+    let files = design_files();
+    let good = parsed(&files);
+    let first = plan_of(good[0], &bucket, Some(1.0));
+    // The second file as a new upload under the first's key.
+    let second = {
+        let l = good[1];
+        let source = graph::SourceObject::from_bytes(&bucket, &key_of(good[0]), &l.bytes);
+        let design = l.design.as_ref().expect("parsed");
+        graph::plan(&graph::DesignInput::new(source, graph::Outcome::Ok(design)))
+    };
+    let id = first.design_id.clone();
+    assert_eq!(second.design_id, id);
+    delete_all(&sink, std::slice::from_ref(&id)).await;
+    let sha = |p: &graph::GraphPlan| p.fingerprint.sha256.clone();
+    async fn stored(sink: &Neo4jSink, id: &str) -> Option<String> {
+        let s = sink.stored(&[id.to_owned()]).await.expect("read");
+        s.first().map(|d| d.sha256.clone())
+    }
+    fn conflict<T: std::fmt::Debug>(r: Result<T, graph::GraphError>, what: &str) {
+        match r {
+            Err(graph::GraphError::Conflict { .. }) => {}
+            other => panic!("{what}: expected a conflict, got {other:?}"),
+        }
+    }
+
+    // Expecting a version when there is none; then none, which holds.
+    conflict(
+        sink.write_design(&first.clone().guarded(&sha(&second)))
+            .await,
+        "write over nothing, guarded by a version",
+    );
+    assert_eq!(stored(&sink, &id).await, None);
+    sink.write_design(&first.clone().guarded(""))
+        .await
+        .expect("write over nothing");
+    assert_eq!(stored(&sink, &id).await, Some(sha(&first)));
+    // Expecting nothing, or a version other than the stored one: refused, the first stays
+    // whole.
+    let before = counts(&sink, std::slice::from_ref(&id)).await;
+    for guard in ["", sha(&second).as_str()] {
+        conflict(
+            sink.write_design(&second.clone().guarded(guard)).await,
+            &format!("write guarded by {guard:?}"),
+        );
+        conflict(
+            sink.delete_design(&id, Some(guard)).await,
+            &format!("delete guarded by {guard:?}"),
+        );
+        assert_eq!(stored(&sink, &id).await, Some(sha(&first)));
+        assert_eq!(counts(&sink, std::slice::from_ref(&id)).await, before);
+    }
+    // Expecting the stored version: the write replaces it, and the delete removes it.
+    sink.write_design(&second.clone().guarded(&sha(&first)))
+        .await
+        .expect("guarded write");
+    assert_eq!(stored(&sink, &id).await, Some(sha(&second)));
+    assert!(sink
+        .delete_design(&id, Some(&sha(&second)))
+        .await
+        .expect("guarded delete"));
+    assert_eq!(stored(&sink, &id).await, None);
 }
 
 /// The columns of [`queries::flight_series`] this test reads.
@@ -799,7 +873,9 @@ async fn the_cypher_script_builds_the_same_graph() {
     sink.write_design(&plan).await.expect("write");
     let via_sink = stored_nodes(&sink, &plan.design_id).await;
     let counts_sink = counts(&sink, std::slice::from_ref(&plan.design_id)).await;
-    sink.delete_design(&plan.design_id).await.expect("delete");
+    sink.delete_design(&plan.design_id, None)
+        .await
+        .expect("delete");
     assert!(stored_nodes(&sink, &plan.design_id).await.is_empty());
 
     // Through the script, statement by statement as a shell would.
@@ -834,7 +910,9 @@ async fn the_cypher_script_builds_the_same_graph() {
         }
     }
     assert_eq!(from_json, via_script);
-    sink.delete_design(&plan.design_id).await.expect("delete");
+    sink.delete_design(&plan.design_id, None)
+        .await
+        .expect("delete");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

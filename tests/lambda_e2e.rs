@@ -271,7 +271,7 @@ async fn s3_events_end_to_end() {
         "uploads/my rocket+v2 (1).ork",
         "uploads/not-a-rocket.ork",
     ] {
-        sink.delete_design(&graph::design_id(&bucket, key))
+        sink.delete_design(&graph::design_id(&bucket, key), None)
             .await
             .unwrap();
     }

@@ -597,8 +597,12 @@ impl GraphSink for FailingWrites {
         }
         self.inner.write_design(plan).await
     }
-    async fn delete_design(&self, design_id: &str) -> Result<bool, graph::GraphError> {
-        self.inner.delete_design(design_id).await
+    async fn delete_design(
+        &self,
+        design_id: &str,
+        guard: Option<&str>,
+    ) -> Result<bool, graph::GraphError> {
+        self.inner.delete_design(design_id, guard).await
     }
     async fn existing_fingerprint(
         &self,
@@ -798,4 +802,154 @@ fn graph_sha(g: &graph::DesignGraph) -> Option<String> {
         .get("sha256")
         .and_then(|v| v.as_str())
         .map(str::to_owned)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two workers on one key (a duplicated event, or an overwrite's event handled by another
+// container): a write is guarded by the version its worker read, so the one that lost the race
+// reads the key again instead of undoing the other's work, and no image is left that no design
+// shows.
+
+/// A graph sink on which, just before the first design write goes through, another worker
+/// processes the same key holding `other` bytes to the end (with the same graph and images).
+struct RacedBy {
+    inner: MemorySink,
+    images: MemoryStore,
+    other: &'static str,
+    raced: std::sync::atomic::AtomicBool,
+}
+
+impl GraphSink for RacedBy {
+    async fn ensure_schema(&self) -> Result<(), graph::GraphError> {
+        self.inner.ensure_schema().await
+    }
+    async fn write_design(
+        &self,
+        plan: &graph::GraphPlan,
+    ) -> Result<graph::WriteStats, graph::GraphError> {
+        if !self.raced.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            let (bucket, key) = RACED;
+            let source = MemorySource::new();
+            source.put(bucket, key, fixture(self.other));
+            let ports = Ports {
+                source: &source,
+                graph: &self.inner,
+                images: &self.images,
+            };
+            let config = PipelineConfig::default();
+            let mut times = StageTimes::default();
+            let out = pipeline::process_object(&ports, &config, bucket, key, &mut times).await;
+            assert!(matches!(out, Ok(Processed::Written { .. })), "{out:?}");
+        }
+        self.inner.write_design(plan).await
+    }
+    async fn delete_design(
+        &self,
+        design_id: &str,
+        guard: Option<&str>,
+    ) -> Result<bool, graph::GraphError> {
+        self.inner.delete_design(design_id, guard).await
+    }
+    async fn existing_fingerprint(
+        &self,
+        design_id: &str,
+    ) -> Result<Option<graph::Fingerprint>, graph::GraphError> {
+        self.inner.existing_fingerprint(design_id).await
+    }
+    async fn stored(
+        &self,
+        design_ids: &[String],
+    ) -> Result<Vec<graph::StoredDesign>, graph::GraphError> {
+        self.inner.stored(design_ids).await
+    }
+}
+
+const RACED: (&str, &str) = ("b", "uploads/raced.ork");
+
+#[tokio::test]
+async fn a_write_that_loses_a_race_reads_again_and_leaves_no_orphaned_image() {
+    /// The key first holds `first` (stored before the race) and then `processed` (this
+    /// worker's download), changed by `changes` after it; another worker writes `other` just
+    /// before this worker's first write. `expected`: the fixture the design ends as, and what
+    /// this worker reports.
+    async fn check(
+        processed: &str,
+        changes: &[Change],
+        other: &'static str,
+        (expected, outcome): (&str, &str),
+    ) {
+        let (bucket, key) = RACED;
+        let what = format!("{processed} {changes:?} raced by {other}");
+        let sink = RacedBy {
+            inner: MemorySink::new(),
+            images: MemoryStore::new("designs"),
+            other,
+            raced: true.into(),
+        };
+        // What the graph held before: the first version, with its images.
+        let first = MemorySource::new();
+        first.put(bucket, key, fixture("minimal.ork"));
+        let config = PipelineConfig::default();
+        let mut times = StageTimes::default();
+        let ports = Ports {
+            source: &first,
+            graph: &sink,
+            images: &sink.images,
+        };
+        pipeline::process_object(&ports, &config, bucket, key, &mut times)
+            .await
+            .unwrap();
+        sink.raced.store(false, std::sync::atomic::Ordering::SeqCst);
+
+        let source = Changing::new(bucket, key, processed, changes);
+        let ports = Ports {
+            source: &source,
+            graph: &sink,
+            images: &sink.images,
+        };
+        let out = pipeline::process_object(&ports, &config, bucket, key, &mut times).await;
+        let out = out.unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(
+            format!("{out:?}").split([' ', '{']).next(),
+            Some(outcome),
+            "{what}: {out:?}"
+        );
+        let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
+        assert_eq!(
+            graph_sha(&g),
+            Some(graph::sha256_hex(&fixture(expected))),
+            "{what}"
+        );
+        assert_eq!(
+            sink.images.public_ids(),
+            five_ids(bucket, key, &fixture(expected)),
+            "{what}: the shown images and no other"
+        );
+    }
+    // The other worker wrote an older upload after this one read the key: this one's write is
+    // refused, it reads again and replaces that version (whose images go).
+    check(
+        "series-english.ork",
+        &[],
+        "zipped.ork",
+        ("series-english.ork", "Written"),
+    )
+    .await;
+    // The other worker wrote these very bytes: the images it shows are the ones this worker
+    // uploaded too, and stay; reading again, this worker finds its work done.
+    check(
+        "series-english.ork",
+        &[],
+        "series-english.ork",
+        ("series-english.ork", "Unchanged"),
+    )
+    .await;
+    // And the key changed again meanwhile: the images of the lost write are deleted.
+    check(
+        "series-english.ork",
+        &[Change::Replace("all-components.ork")],
+        "zipped.ork",
+        ("all-components.ork", "Written"),
+    )
+    .await;
 }

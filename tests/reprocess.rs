@@ -63,8 +63,12 @@ impl GraphSink for CountingSink<'_> {
             .or_default() += 1;
         Ok(stats)
     }
-    async fn delete_design(&self, design_id: &str) -> Result<bool, GraphError> {
-        self.inner.delete_design(design_id).await
+    async fn delete_design(
+        &self,
+        design_id: &str,
+        guard: Option<&str>,
+    ) -> Result<bool, GraphError> {
+        self.inner.delete_design(design_id, guard).await
     }
     async fn stored(&self, ids: &[String]) -> Result<Vec<StoredDesign>, GraphError> {
         self.inner.stored(ids).await
@@ -437,7 +441,7 @@ async fn a_bucket_is_reprocessed_once_resumably_and_then_skipped() {
     assert!(dry.would_process.is_empty());
 
     for key in &keys {
-        neo.delete_design(&graph::design_id(&bucket, key))
+        neo.delete_design(&graph::design_id(&bucket, key), None)
             .await
             .unwrap();
     }
@@ -681,7 +685,7 @@ async fn the_cli_stops_on_ctrl_c_and_resumes() {
     let stored = neo.stored(&ids).await.unwrap();
     assert_eq!(stored.len(), keys.len());
     for id in &ids {
-        neo.delete_design(id).await.unwrap();
+        neo.delete_design(id, None).await.unwrap();
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -545,7 +545,7 @@ async fn lambda_paths(graph_env: GraphConfig, aws_secret: String, n: String) {
     let cleanup = LazyNeo4j::new(settings.graph.clone());
     for key in ["uploads/sec-invalid.ork", "uploads/sec-500.ork"] {
         cleanup
-            .delete_design(&ork_processor::graph::design_id(&bucket, key))
+            .delete_design(&ork_processor::graph::design_id(&bucket, key), None)
             .await
             .expect("clean up");
     }

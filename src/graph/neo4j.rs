@@ -322,6 +322,24 @@ fn redact(message: &str, password: &str) -> String {
     }
 }
 
+/// A guarded transaction's guard failure as [`GraphError::Conflict`].
+fn guard_conflict<T>(
+    result: Result<T, GraphError>,
+    design_id: &str,
+    guarded: bool,
+) -> Result<T, GraphError> {
+    match result {
+        Err(GraphError::Database { message, .. })
+            if guarded && super::plan::is_guard_failure(&message) =>
+        {
+            Err(GraphError::Conflict {
+                design_id: design_id.to_owned(),
+            })
+        }
+        other => other,
+    }
+}
+
 fn map_err(config: &GraphConfig, e: neo4rs::Error) -> GraphError {
     let r = |s: &str| redact(s, &config.password);
     match e {
@@ -413,14 +431,25 @@ impl GraphSink for Neo4jSink {
     async fn write_design(&self, plan: &GraphPlan) -> Result<WriteStats, GraphError> {
         let lock = self.design_lock(&plan.design_id);
         let _turn = lock.lock().await;
-        self.write_combined(&plan.statements).await
+        let written = self.write_combined(&plan.guarded_statements()).await;
+        guard_conflict(written, &plan.design_id, plan.guard.is_some())
     }
 
-    async fn delete_design(&self, design_id: &str) -> Result<bool, GraphError> {
+    async fn delete_design(
+        &self,
+        design_id: &str,
+        guard: Option<&str>,
+    ) -> Result<bool, GraphError> {
         let lock = self.design_lock(design_id);
         let _turn = lock.lock().await;
         let existed = self.existing_fingerprint(design_id).await?.is_some();
-        self.transaction(&delete_statements(design_id)).await?;
+        let mut statements: Vec<Statement> = guard
+            .map(|sha| super::plan::guard(design_id, sha))
+            .into_iter()
+            .collect();
+        statements.extend(delete_statements(design_id));
+        let deleted = self.transaction(&statements).await;
+        guard_conflict(deleted, design_id, guard.is_some())?;
         Ok(existed)
     }
 

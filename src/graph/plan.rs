@@ -58,6 +58,50 @@ pub struct GraphPlan {
     pub fingerprint: Fingerprint,
     pub graph: DesignGraph,
     pub statements: Vec<Statement>,
+    /// When set, the write happens only while the design stored under the key is still the
+    /// one with this SHA-256 (`""`: no design, or one written without bytes); otherwise it
+    /// fails with [`super::GraphError::Conflict`] and changes nothing. See [`guard`].
+    pub guard: Option<String>,
+}
+
+impl GraphPlan {
+    /// The plan, to be written only while the stored design is still the one with `sha256`
+    /// (`""` for none): what the writer read before it uploaded images and chose which old
+    /// ones to delete. Two workers on one key then cannot both replace the same version.
+    pub fn guarded(mut self, sha256: &str) -> Self {
+        self.guard = Some(sha256.to_owned());
+        self
+    }
+
+    /// The statements to run: the guard's first when there is one.
+    pub fn guarded_statements(&self) -> Vec<Statement> {
+        let mut out = Vec::with_capacity(self.statements.len() + 1);
+        out.extend(self.guard.as_deref().map(|sha| guard(&self.design_id, sha)));
+        out.extend(self.statements.iter().cloned());
+        out
+    }
+}
+
+/// A statement that fails unless the design stored under `design_id` has `sha256` (`""`: none
+/// stored, or one with no bytes). Cypher has no statement to raise an error without plugins,
+/// so the mismatch divides by zero, which both Neo4j (`Neo.ClientError.Statement.
+/// ArithmeticError`) and ArcadeDB report as `/ by zero`; the transaction is then rolled back
+/// whole. The value is filtered on, so that no planner can leave it unevaluated.
+pub fn guard(design_id: &str, sha256: &str) -> Statement {
+    Statement::new(
+        "OPTIONAL MATCH (g:Design {design_id: $design_id}) \
+         WITH CASE WHEN coalesce(g.sha256, $none) = $expected THEN 1 ELSE 1 / $zero END AS unchanged \
+         WHERE unchanged = 1",
+    )
+    .param("design_id", design_id)
+    .param("none", "")
+    .param("expected", sha256)
+    .param("zero", 0i64)
+}
+
+/// Whether a server error is the one [`guard`] raises.
+pub fn is_guard_failure(message: &str) -> bool {
+    message.to_ascii_lowercase().contains("by zero")
 }
 
 /// One statement per component type that creates and at once deletes a node with that type's
@@ -353,6 +397,7 @@ fn plan_rejection(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
         fingerprint,
         graph,
         statements,
+        guard: None,
     }
 }
 
@@ -457,6 +502,7 @@ pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
         fingerprint,
         graph,
         statements: s,
+        guard: None,
     }
 }
 

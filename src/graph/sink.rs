@@ -34,6 +34,11 @@ pub enum GraphError {
         attempts: u32,
         last: Box<GraphError>,
     },
+    /// A guarded write or delete found another version stored than the one it expected
+    /// (another worker got there first); nothing was changed. Not retryable as it is: the
+    /// caller reads the key again and decides anew.
+    #[error("design {design_id} changed since it was read")]
+    Conflict { design_id: String },
     /// A test sink was told to fail.
     #[error("injected failure: {0}")]
     Injected(String),
@@ -98,10 +103,13 @@ pub trait GraphSink: Send + Sync {
     ) -> impl Future<Output = Result<WriteStats, GraphError>> + Send;
 
     /// Removes a design and everything it owns (shared materials and motors stay).
-    /// `Ok(false)` when there was no such design.
+    /// `Ok(false)` when there was no such design. With `guard`, only while the stored design
+    /// is still the one with that SHA-256, else [`GraphError::Conflict`] (see
+    /// [`super::GraphPlan::guard`]).
     fn delete_design(
         &self,
         design_id: &str,
+        guard: Option<&str>,
     ) -> impl Future<Output = Result<bool, GraphError>> + Send;
 
     /// What the stored design was written from, if it exists.
@@ -232,6 +240,15 @@ impl MemorySink {
     }
 }
 
+/// Whether the stored design under `design_id` is the one `guard` expects (see
+/// [`super::guard`]).
+fn guard_holds(s: &MemoryState, design_id: &str, guard: Option<&str>) -> bool {
+    guard.is_none_or(|sha| {
+        let stored = s.designs.get(design_id).map(|(f, _)| f.sha256.as_str());
+        stored.unwrap_or("") == sha
+    })
+}
+
 fn add_shared(into: &mut BTreeMap<String, Props>, nodes: &[NodeRec]) {
     for n in nodes {
         into.entry(n.uid.clone()).or_insert_with(|| n.props.clone());
@@ -248,6 +265,11 @@ impl GraphSink for MemorySink {
     async fn write_design(&self, plan: &GraphPlan) -> Result<WriteStats, GraphError> {
         self.injected("write_design")?;
         self.with(|s| {
+            if !guard_holds(s, &plan.design_id, plan.guard.as_deref()) {
+                return Err(GraphError::Conflict {
+                    design_id: plan.design_id.clone(),
+                });
+            }
             if is_invalid(&plan.graph.design) {
                 if let Some((_, kept)) = s
                     .designs
@@ -255,7 +277,7 @@ impl GraphSink for MemorySink {
                     .filter(|(_, g)| !is_invalid(&g.design))
                 {
                     kept.design.extend(rejection_props(&plan.graph.design));
-                    return;
+                    return Ok(());
                 }
             }
             add_shared(&mut s.materials, &plan.graph.materials);
@@ -264,7 +286,8 @@ impl GraphSink for MemorySink {
                 plan.design_id.clone(),
                 (plan.fingerprint.clone(), plan.graph.clone()),
             );
-        });
+            Ok(())
+        })?;
         self.writes.fetch_add(1, Ordering::SeqCst);
         Ok(WriteStats {
             round_trips: 0,
@@ -272,9 +295,21 @@ impl GraphSink for MemorySink {
         })
     }
 
-    async fn delete_design(&self, design_id: &str) -> Result<bool, GraphError> {
+    async fn delete_design(
+        &self,
+        design_id: &str,
+        guard: Option<&str>,
+    ) -> Result<bool, GraphError> {
         self.injected("delete_design")?;
-        let existed = self.with(|s| s.designs.remove(design_id).is_some());
+        let existed = self.with(|s| {
+            if guard_holds(s, design_id, guard) {
+                Ok(s.designs.remove(design_id).is_some())
+            } else {
+                Err(GraphError::Conflict {
+                    design_id: design_id.to_owned(),
+                })
+            }
+        })?;
         self.writes.fetch_add(1, Ordering::SeqCst);
         Ok(existed)
     }

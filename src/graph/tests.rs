@@ -292,8 +292,8 @@ fn memory_sink_replaces_skips_deletes_and_survives_failures() {
         assert_eq!(invalid.design.get("error"), Some(&Value::from("worse")));
         // Delete removes, shared nodes stay.
         let materials = sink.materials().len();
-        assert!(sink.delete_design(&src.design_id()).await.unwrap());
-        assert!(!sink.delete_design(&src.design_id()).await.unwrap());
+        assert!(sink.delete_design(&src.design_id(), None).await.unwrap());
+        assert!(!sink.delete_design(&src.design_id(), None).await.unwrap());
         assert_eq!(sink.materials().len(), materials);
         assert!(sink.has_schema());
     });

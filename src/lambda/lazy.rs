@@ -41,8 +41,12 @@ impl GraphSink for LazyNeo4j {
         self.sink().await?.write_design(plan).await
     }
 
-    async fn delete_design(&self, design_id: &str) -> Result<bool, GraphError> {
-        self.sink().await?.delete_design(design_id).await
+    async fn delete_design(
+        &self,
+        design_id: &str,
+        guard: Option<&str>,
+    ) -> Result<bool, GraphError> {
+        self.sink().await?.delete_design(design_id, guard).await
     }
 
     async fn stored(&self, design_ids: &[String]) -> Result<Vec<StoredDesign>, GraphError> {
