@@ -522,7 +522,7 @@ async fn drop_lost_images<S: ObjectSource, G: GraphSink, I: ImageStore>(
 
 /// A round of [`process_object`]: done, or its write lost a race.
 enum Attempt {
-    Done(Round),
+    Done(Box<Round>),
     /// The guarded write found another version stored than the round had read; it wrote
     /// nothing, and left the images it uploaded for these bytes.
     Lost {
@@ -553,11 +553,11 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
 ) -> Result<Attempt, PipelineError> {
     let design_id = graph::design_id(bucket, key);
     let round = |processed, etag| {
-        Attempt::Done(Round {
+        Attempt::Done(Box::new(Round {
             processed,
             etag,
             replaced: None,
-        })
+        }))
     };
     // The object, and what the graph holds under its key (for the cheap skip, and to remove
     // the images it points at once replaced), at once.
@@ -677,11 +677,11 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         Err(e) => return Err(e.into()),
     }
 
-    Ok(Attempt::Done(Round {
+    Ok(Attempt::Done(Box::new(Round {
         processed: Processed::Written { design_id, images },
         etag,
         replaced: previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256),
-    }))
+    })))
 }
 
 /// Uploads a design version's images all at once and returns their URLs. When one fails, the
