@@ -442,11 +442,20 @@ async fn rounds<S: ObjectSource, G: GraphSink, I: ImageStore>(
             }
         };
         // Nothing written (the graph already held these bytes, or there was nothing to read):
-        // nothing this round did can be stale, and a later upload has its own event.
+        // nothing this round did can be stale, and a later upload has its own event. The
+        // images of the version the stored one replaced are deleted (again: a run whose
+        // commit's answer was lost never got to it).
         if matches!(
             round.processed,
             Processed::Unchanged { .. } | Processed::Gone
         ) {
+            if let Some(old) = &round.replaced {
+                let started = Instant::now();
+                let deleted =
+                    delete_images(ports.images, &graph::design_id(bucket, key), old).await;
+                times.upload += started.elapsed();
+                deleted?;
+            }
             return Ok(round.processed);
         }
         // After the commit, at once: the check of the key, and the deletion of the images of
@@ -590,13 +599,24 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     source.etag = fetched.etag;
     source.version_id = fetched.version_id;
 
-    // The same bytes already handled (written or refused) by this version: nothing to do.
+    // The same bytes already handled (written or refused) by this version: nothing to do
+    // but make sure the images of the version it replaced are gone.
     if !config.force
         && previous
             .as_ref()
             .is_some_and(|s| s.has_sha256(&source.sha256, crate::VERSION))
     {
-        return Ok(round(Processed::Unchanged { design_id }, etag));
+        let replaced = previous
+            .and_then(|p| p.replaced_sha256)
+            .map(|sha256| graph::StoredDesign {
+                sha256,
+                ..graph::StoredDesign::default()
+            });
+        return Ok(Attempt::Done(Box::new(Round {
+            processed: Processed::Unchanged { design_id },
+            etag,
+            replaced,
+        })));
     }
 
     let analysis = analyse_source(source, &fetched.bytes, &config.parse);
@@ -661,9 +681,14 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
 
     // Written only while the graph still holds what was read above: the images to delete
     // once replaced were chosen from it, and a worker that wrote since must not be undone.
-    let input = analysis.graph_input().with_images(images.clone());
-    let read = previous.as_ref().map_or("", |p| p.sha256.as_str());
-    let plan = graph::plan(&input).guarded(read);
+    let read = previous.as_ref().map_or(String::new(), |p| p.sha256.clone());
+    let replaced =
+        previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256);
+    let input = analysis
+        .graph_input()
+        .with_images(images.clone())
+        .with_replaced(replaced.as_ref().map(|p| p.sha256.clone()));
+    let plan = graph::plan(&input).guarded(&read);
     let started = Instant::now();
     let written = ports.graph.write_design(&plan).await;
     times.graph += started.elapsed();
@@ -680,7 +705,7 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     Ok(Attempt::Done(Box::new(Round {
         processed: Processed::Written { design_id, images },
         etag,
-        replaced: previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256),
+        replaced,
     })))
 }
 
@@ -846,6 +871,13 @@ pub async fn delete_design<G: GraphSink, I: ImageStore>(
             return Ok(false);
         };
         delete_images(images, &design_id, &stored).await?;
+        if let Some(sha256) = stored.replaced_sha256.clone() {
+            let old = graph::StoredDesign {
+                sha256,
+                ..graph::StoredDesign::default()
+            };
+            delete_images(images, &design_id, &old).await?;
+        }
         match graph_sink
             .delete_design(&design_id, Some(&stored.sha256))
             .await

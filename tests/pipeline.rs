@@ -575,10 +575,13 @@ async fn a_late_delete_event_never_removes_a_newer_upload() {
 // deletions beside the final check. A failure or a cancellation at any point leaves the stored
 // design whole, and a retry converges.
 
-/// A graph sink whose design writes fail while `failing` is set (reads and deletes work).
+/// A graph sink whose design writes fail while `failing` is set (reads and deletes work);
+/// with `answer_lost`, the next write commits and then fails, as when the connection drops
+/// before the commit's answer arrives.
 struct FailingWrites {
     inner: MemorySink,
     failing: std::sync::atomic::AtomicBool,
+    answer_lost: std::sync::atomic::AtomicBool,
 }
 
 impl GraphSink for FailingWrites {
@@ -589,13 +592,21 @@ impl GraphSink for FailingWrites {
         &self,
         plan: &graph::GraphPlan,
     ) -> Result<graph::WriteStats, graph::GraphError> {
+        let dropped = || graph::GraphError::Unavailable {
+            uri: "memory".into(),
+            reason: "injected: the connection dropped".into(),
+        };
         if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(graph::GraphError::Unavailable {
-                uri: "memory".into(),
-                reason: "injected: the connection dropped".into(),
-            });
+            return Err(dropped());
         }
-        self.inner.write_design(plan).await
+        let written = self.inner.write_design(plan).await;
+        if self
+            .answer_lost
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(dropped());
+        }
+        written
     }
     async fn delete_design(
         &self,
@@ -705,6 +716,7 @@ async fn a_graph_write_failing_after_the_uploads_is_repaired_by_the_retry() {
     let sink = FailingWrites {
         inner: MemorySink::new(),
         failing: false.into(),
+        answer_lost: false.into(),
     };
     let images = MemoryStore::new("designs");
     let ports = Ports {
@@ -952,4 +964,51 @@ async fn a_write_that_loses_a_race_reads_again_and_leaves_no_orphaned_image() {
         ("all-components.ork", "Written"),
     )
     .await;
+}
+
+/// The commit goes through but its answer is lost: the record fails, the new version is shown,
+/// and the images of the version it replaced are still there. The retry finds the version
+/// written, and deletes those images (the design names the version it replaced).
+#[tokio::test]
+async fn a_commit_whose_answer_is_lost_leaves_no_image_behind_after_the_retry() {
+    let (bucket, key) = ("b", "uploads/lost-answer.ork");
+    let (old, new) = (fixture("minimal.ork"), fixture("series-english.ork"));
+    let source = MemorySource::new();
+    let sink = FailingWrites {
+        inner: MemorySink::new(),
+        failing: false.into(),
+        answer_lost: false.into(),
+    };
+    let images = MemoryStore::new("designs");
+    let ports = Ports {
+        source: &source,
+        graph: &sink,
+        images: &images,
+    };
+    let config = PipelineConfig::default();
+    let mut times = StageTimes::default();
+    source.put(bucket, key, old.clone());
+    pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+
+    source.put(bucket, key, new.clone());
+    sink.answer_lost
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .expect_err("the answer is lost");
+    assert!(err.is_transient(), "{err}");
+    let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
+    assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&new)), "committed");
+    let mut both = five_ids(bucket, key, &old);
+    both.extend(five_ids(bucket, key, &new));
+    both.sort();
+    assert_eq!(images.public_ids(), both);
+
+    let out = pipeline::process_object(&ports, &config, bucket, key, &mut times)
+        .await
+        .unwrap();
+    assert!(matches!(out, Processed::Unchanged { .. }), "{out:?}");
+    assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
 }

@@ -12,8 +12,9 @@ Python 3.11 standard library only. Listens on 127.0.0.1 and enforces the real co
   {"result": "ok"} or {"result": "not found"}.
 * GET  /<cloud>/image/upload/v<version>/<public_id>.<format>  the stored bytes.
 * POST /__control  JSON {"fail_next": [429, 500], "fail_always": 500 | null,
-  "retry_after": 1 | null, "delay": 0.5 | null, "reset": false}: injected failures (and a
-  delay before each answer, for timeouts) for the API endpoints.
+  "retry_after": 1 | null, "delay": 0.5 | null, "fail_every": 7 | 0, "fail_status": 429,
+  "reset": false}: injected failures (and a delay before each answer, for timeouts) for the
+  API endpoints; fail_every and fail_status change --fail-every and --fail-status while running.
 * GET  /__uploads  JSON {"uploads": {public_id: {"count", "version", "bytes", "format"}},
   "signatures": {"verified": n, "rejected": n}, "failures_injected": n, "requests": n}.
 
@@ -335,8 +336,13 @@ class Handler(BaseHTTPRequestHandler):
                 stub.retry_after = command["retry_after"]
             if "delay" in command:
                 stub.delay = float(command["delay"]) if command["delay"] else None
+            if "fail_every" in command:
+                stub.fail_every = max(int(command["fail_every"] or 0), 0)
+            if "fail_status" in command:
+                stub.fail_status = int(command["fail_status"])
             state = {"fail_next": stub.fail_next, "fail_always": stub.fail_always,
-                     "retry_after": stub.retry_after, "delay": stub.delay}
+                     "retry_after": stub.retry_after, "delay": stub.delay,
+                     "fail_every": stub.fail_every, "fail_status": stub.fail_status}
         return self.send(200, state)
 
 

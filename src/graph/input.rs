@@ -153,6 +153,10 @@ pub struct DesignInput<'a> {
     pub processed_at: String,
     /// Defaults to [`crate::VERSION`].
     pub processor_version: String,
+    /// The SHA-256 of the good version this write replaces, whose images are deleted right
+    /// after the commit. Stored as `replaced_sha256`, so that a later run finding this version
+    /// unchanged deletes them should that not have happened (the commit's answer was lost).
+    pub replaced_sha256: Option<String>,
 }
 
 impl<'a> DesignInput<'a> {
@@ -165,7 +169,14 @@ impl<'a> DesignInput<'a> {
             images: Images::default(),
             processed_at: rfc3339_utc(SystemTime::now()),
             processor_version: crate::VERSION.to_owned(),
+            replaced_sha256: None,
         }
+    }
+
+    /// Records the version this write replaces (see [`Self::replaced_sha256`]).
+    pub fn with_replaced(mut self, sha256: Option<String>) -> Self {
+        self.replaced_sha256 = sha256;
+        self
     }
 
     pub fn with_figures(mut self, figures: Option<Figures>) -> Self {

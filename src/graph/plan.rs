@@ -197,10 +197,12 @@ pub struct StoredDesign {
     pub rejected_sha256: Option<String>,
     pub rejected_etag: Option<String>,
     pub rejected_processor_version: Option<String>,
+    /// The version this one replaced, whose images were (or are to be) deleted.
+    pub replaced_sha256: Option<String>,
 }
 
 /// The columns [`stored_statement`] returns, in the order [`StoredDesign::from_row`] reads.
-pub const STORED_COLUMNS: [&str; 8] = [
+pub const STORED_COLUMNS: [&str; 9] = [
     "design_id",
     "status",
     "sha256",
@@ -209,6 +211,7 @@ pub const STORED_COLUMNS: [&str; 8] = [
     "rejected_sha256",
     "rejected_etag",
     "rejected_processor_version",
+    "replaced_sha256",
 ];
 
 /// S3 quotes ETags in some answers and not in others.
@@ -229,6 +232,7 @@ impl StoredDesign {
             rejected_sha256: get(5),
             rejected_etag: get(6),
             rejected_processor_version: get(7),
+            replaced_sha256: get(8),
         }
     }
 

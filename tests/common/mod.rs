@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod http_faults;
 pub mod proxy;
 pub mod stub;
 
