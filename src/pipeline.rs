@@ -295,7 +295,7 @@ fn memory_etag(bytes: &[u8]) -> String {
 }
 
 /// Settings of a pipeline run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PipelineConfig {
     pub parse: ParseOptions,
     pub render: RenderConfig,
@@ -303,6 +303,23 @@ pub struct PipelineConfig {
     pub chart: ChartConfig,
     /// Reprocess even when the graph already holds these bytes from this version.
     pub force: bool,
+    /// How long, at most, a run whose graph write failed after its uploads keeps asking the
+    /// graph whether the write committed, to delete the uploads if it did not (default 5 s).
+    /// Should the graph not answer within it, the images stay (a retry of the same bytes
+    /// reuses them).
+    pub settle_within: Duration,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            parse: ParseOptions::default(),
+            render: RenderConfig::default(),
+            chart: ChartConfig::default(),
+            force: false,
+            settle_within: Duration::from_secs(5),
+        }
+    }
 }
 
 /// What became of one created object.
@@ -415,7 +432,7 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     let result = rounds(ports, config, bucket, key, times, &mut lost).await;
     if let Some(sha256) = lost {
         let started = Instant::now();
-        drop_lost_images(ports, &graph::design_id(bucket, key), &sha256).await;
+        settle_uploads(ports, config, &graph::design_id(bucket, key), &sha256).await;
         times.upload += started.elapsed();
     }
     result
@@ -508,18 +525,32 @@ async fn timed<T>(f: impl Future<Output = T>) -> (T, Duration) {
     (out, started.elapsed())
 }
 
-/// Deletes the images a lost write uploaded, unless the stored design is that very version
-/// (another worker wrote the same bytes, under the same ids). Best effort: a failure leaves
-/// images no design shows, which costs storage, not correctness.
-async fn drop_lost_images<S: ObjectSource, G: GraphSink, I: ImageStore>(
+/// Deletes the images uploaded for a version whose write did not go through (it lost a race,
+/// or failed), unless the stored design is that very version: the write committed after all
+/// (its answer was lost), or another worker wrote the same bytes under the same ids. The
+/// graph is asked again, with growing pauses, for up to [`PipelineConfig::settle_within`]
+/// (a dropped connection usually comes back at once); should it never answer, the images
+/// stay, and a retry of the same bytes uses them. Best effort: a failed deletion costs
+/// storage, never a shown image.
+async fn settle_uploads<S: ObjectSource, G: GraphSink, I: ImageStore>(
     ports: &Ports<'_, S, G, I>,
+    config: &PipelineConfig,
     design_id: &str,
     sha256: &str,
 ) {
-    let Ok(mut stored) = ports.graph.stored(&[design_id.to_owned()]).await else {
-        return;
+    let deadline = Instant::now() + config.settle_within;
+    let mut pause = Duration::from_millis(100);
+    let stored = loop {
+        match ports.graph.stored(&[design_id.to_owned()]).await {
+            Ok(mut stored) => break stored.pop(),
+            Err(_) if Instant::now() + pause < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(_) => return,
+        }
     };
-    if stored.pop().is_some_and(|s| s.sha256 == sha256) {
+    if stored.is_some_and(|s| s.sha256 == sha256) {
         return;
     }
     let version = graph::StoredDesign {
@@ -681,9 +712,10 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
 
     // Written only while the graph still holds what was read above: the images to delete
     // once replaced were chosen from it, and a worker that wrote since must not be undone.
-    let read = previous.as_ref().map_or(String::new(), |p| p.sha256.clone());
-    let replaced =
-        previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256);
+    let read = previous
+        .as_ref()
+        .map_or(String::new(), |p| p.sha256.clone());
+    let replaced = previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256);
     let input = analysis
         .graph_input()
         .with_images(images.clone())
@@ -699,7 +731,16 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
                 sha256: analysis.source.sha256.clone(),
             })
         }
-        Err(e) => return Err(e.into()),
+        // Whether it committed is unknown (the connection may have dropped after the commit):
+        // the graph is asked before the uploads are deleted.
+        Err(e) => {
+            if !shown {
+                let started = Instant::now();
+                settle_uploads(ports, config, &design_id, &analysis.source.sha256).await;
+                times.upload += started.elapsed();
+            }
+            return Err(e.into());
+        }
     }
 
     Ok(Attempt::Done(Box::new(Round {

@@ -154,9 +154,17 @@ async fn serve(mut client: TcpStream, state: &State) -> std::io::Result<()> {
     let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let every = state.every.load(Ordering::SeqCst);
     let injected = if state.outage.load(Ordering::SeqCst) {
-        Some(("500 Internal Server Error", "InternalError", "We encountered an internal error. Please try again."))
+        Some((
+            "500 Internal Server Error",
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        ))
     } else if every > 0 && n % every == 0 {
-        Some(("503 Slow Down", "SlowDown", "Please reduce your request rate."))
+        Some((
+            "503 Slow Down",
+            "SlowDown",
+            "Please reduce your request rate.",
+        ))
     } else {
         None
     };
