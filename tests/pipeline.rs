@@ -708,56 +708,78 @@ async fn one_upload_of_five_failing_leaves_the_stored_design_and_no_new_image() 
     assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
 }
 
+/// The graph write fails after the uploads: before its commit (`answer_lost` false), or after
+/// it, its answer lost. Either way the record fails transiently, the graph holds one whole
+/// version, and the images are those of that version and of no other once the graph said
+/// whether the write committed (before: the new images are deleted again; after: the old
+/// ones stay until the retry, which finds the new version written and deletes them).
 #[tokio::test]
 async fn a_graph_write_failing_after_the_uploads_is_repaired_by_the_retry() {
-    let (bucket, key) = ("b", "uploads/write.ork");
-    let (old, new) = (fixture("minimal.ork"), fixture("series-english.ork"));
-    let source = MemorySource::new();
-    let sink = FailingWrites {
-        inner: MemorySink::new(),
-        failing: false.into(),
-        answer_lost: false.into(),
-    };
-    let images = MemoryStore::new("designs");
-    let ports = Ports {
-        source: &source,
-        graph: &sink,
-        images: &images,
-    };
-    let config = PipelineConfig::default();
-    let mut times = StageTimes::default();
-    source.put(bucket, key, old.clone());
-    pipeline::process_object(&ports, &config, bucket, key, &mut times)
-        .await
-        .unwrap();
+    async fn check(answer_lost: bool, retry: &str) {
+        let (bucket, key) = ("b", "uploads/write.ork");
+        let (old, new) = (fixture("minimal.ork"), fixture("series-english.ork"));
+        let source = MemorySource::new();
+        let sink = FailingWrites {
+            inner: MemorySink::new(),
+            failing: false.into(),
+            answer_lost: false.into(),
+        };
+        let images = MemoryStore::new("designs");
+        let ports = Ports {
+            source: &source,
+            graph: &sink,
+            images: &images,
+        };
+        let config = PipelineConfig::default();
+        let mut times = StageTimes::default();
+        source.put(bucket, key, old.clone());
+        pipeline::process_object(&ports, &config, bucket, key, &mut times)
+            .await
+            .unwrap();
 
-    source.put(bucket, key, new.clone());
-    sink.failing
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    let err = pipeline::process_object(&ports, &config, bucket, key, &mut times)
-        .await
-        .expect_err("the write fails");
-    assert!(err.is_transient(), "{err}");
-    // The stored design is whole, and still shows its own images. The write's outcome was
-    // unknown (a commit can succeed and its answer be lost), so the graph was asked: it still
-    // holds the old version, and the new images were deleted again.
-    let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
-    assert_eq!(
-        graph_sha(&g),
-        Some(graph::sha256_hex(&old)),
-        "the old version stays"
-    );
-    assert_eq!(images.public_ids(), five_ids(bucket, key, &old));
+        source.put(bucket, key, new.clone());
+        let fault = if answer_lost {
+            &sink.answer_lost
+        } else {
+            &sink.failing
+        };
+        fault.store(true, std::sync::atomic::Ordering::SeqCst);
+        let err = pipeline::process_object(&ports, &config, bucket, key, &mut times)
+            .await
+            .expect_err("the write fails");
+        assert!(err.is_transient(), "{err}");
+        let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
+        let (shown, mut ids) = if answer_lost {
+            let mut both = five_ids(bucket, key, &old);
+            both.extend(five_ids(bucket, key, &new));
+            (&new, both)
+        } else {
+            (&old, five_ids(bucket, key, &old))
+        };
+        ids.sort();
+        assert_eq!(
+            graph_sha(&g),
+            Some(graph::sha256_hex(shown)),
+            "{answer_lost}"
+        );
+        assert_eq!(images.public_ids(), ids, "{answer_lost}");
 
-    sink.failing
-        .store(false, std::sync::atomic::Ordering::SeqCst);
-    let out = pipeline::process_object(&ports, &config, bucket, key, &mut times)
-        .await
-        .unwrap();
-    assert!(matches!(out, Processed::Written { .. }), "{out:?}");
-    assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
-    let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
-    assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&new)));
+        sink.failing
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let out = pipeline::process_object(&ports, &config, bucket, key, &mut times)
+            .await
+            .unwrap();
+        assert_eq!(
+            format!("{out:?}").split([' ', '{']).next(),
+            Some(retry),
+            "{answer_lost}: {out:?}"
+        );
+        assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
+        let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
+        assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&new)));
+    }
+    check(false, "Written").await;
+    check(true, "Unchanged").await;
 }
 
 #[tokio::test]
@@ -961,51 +983,4 @@ async fn a_write_that_loses_a_race_reads_again_and_leaves_no_orphaned_image() {
         ("all-components.ork", "Written"),
     )
     .await;
-}
-
-/// The commit goes through but its answer is lost: the record fails, the new version is shown,
-/// and the images of the version it replaced are still there. The retry finds the version
-/// written, and deletes those images (the design names the version it replaced).
-#[tokio::test]
-async fn a_commit_whose_answer_is_lost_leaves_no_image_behind_after_the_retry() {
-    let (bucket, key) = ("b", "uploads/lost-answer.ork");
-    let (old, new) = (fixture("minimal.ork"), fixture("series-english.ork"));
-    let source = MemorySource::new();
-    let sink = FailingWrites {
-        inner: MemorySink::new(),
-        failing: false.into(),
-        answer_lost: false.into(),
-    };
-    let images = MemoryStore::new("designs");
-    let ports = Ports {
-        source: &source,
-        graph: &sink,
-        images: &images,
-    };
-    let config = PipelineConfig::default();
-    let mut times = StageTimes::default();
-    source.put(bucket, key, old.clone());
-    pipeline::process_object(&ports, &config, bucket, key, &mut times)
-        .await
-        .unwrap();
-
-    source.put(bucket, key, new.clone());
-    sink.answer_lost
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    let err = pipeline::process_object(&ports, &config, bucket, key, &mut times)
-        .await
-        .expect_err("the answer is lost");
-    assert!(err.is_transient(), "{err}");
-    let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
-    assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&new)), "committed");
-    let mut both = five_ids(bucket, key, &old);
-    both.extend(five_ids(bucket, key, &new));
-    both.sort();
-    assert_eq!(images.public_ids(), both);
-
-    let out = pipeline::process_object(&ports, &config, bucket, key, &mut times)
-        .await
-        .unwrap();
-    assert!(matches!(out, Processed::Unchanged { .. }), "{out:?}");
-    assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
 }

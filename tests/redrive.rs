@@ -91,20 +91,8 @@ async fn the_failure_queue_is_redriven_and_only_done_messages_leave_it() {
     let bucket = format!("ork-redrive-{}", std::process::id());
     let (source, s3) = common::local_bucket(&bucket).await;
     // moto serves SQS on the same endpoint as S3.
-    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .load()
-        .await;
-    let sqs = aws_sdk_sqs::Client::new(&shared);
-    let url = sqs
-        .create_queue()
-        .queue_name(format!("ork-failures-{}", std::process::id()))
-        .send()
-        .await
-        .expect("queue")
-        .queue_url()
-        .expect("queue url")
-        .to_string();
+    let (sqs, url) =
+        common::local_queue(&endpoint, &format!("ork-failures-{}", std::process::id())).await;
 
     let minimal = std::fs::read(common::testdata("minimal.ork")).unwrap();
     let (a, c, gone) = (

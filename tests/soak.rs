@@ -235,20 +235,11 @@ async fn setup(test: &str) -> Option<Setup> {
     let bucket = format!("ork-soak-{}-{nanos}", std::process::id());
     let (_, s3) = common::local_bucket(&bucket).await;
     // moto serves SQS on the same endpoint as S3.
-    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .load()
-        .await;
-    let sqs = aws_sdk_sqs::Client::new(&shared);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(format!("ork-soak-failures-{}-{nanos}", std::process::id()))
-        .send()
-        .await
-        .expect("queue")
-        .queue_url()
-        .expect("queue url")
-        .to_string();
+    let (sqs, queue_url) = common::local_queue(
+        &endpoint,
+        &format!("ork-soak-failures-{}-{nanos}", std::process::id()),
+    )
+    .await;
     let direct = Neo4jSink::connect(graph_config.clone())
         .await
         .expect("graph");

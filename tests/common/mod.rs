@@ -144,3 +144,23 @@ pub async fn local_bucket(
         .expect("create bucket");
     (source, s3)
 }
+
+/// A client for moto's SQS (served on the S3 endpoint `endpoint`) and a new queue of that
+/// name; returns the client and the queue URL.
+pub async fn local_queue(endpoint: &str, name: &str) -> (aws_sdk_sqs::Client, String) {
+    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let sqs = aws_sdk_sqs::Client::new(&shared);
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("queue")
+        .queue_url()
+        .expect("queue url")
+        .to_string();
+    (sqs, url)
+}

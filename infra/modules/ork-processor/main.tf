@@ -319,6 +319,19 @@ data "aws_iam_policy_document" "operator" {
       values   = [var.upload_prefix, "${var.upload_prefix}*"]
     }
   }
+
+  # ork reprocess --from-queue: read the on-failure records, delete the ones redone, make the
+  # others visible again.
+  statement {
+    sid = "RedriveFailureQueue"
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [aws_sqs_queue.failures.arn]
+  }
 }
 
 resource "aws_iam_policy" "operator" {
