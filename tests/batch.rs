@@ -479,3 +479,97 @@ async fn batch_fixtures_and_versions_on_local_servers() {
     }
     sink.delete_design(&id).await.unwrap();
 }
+
+/// `ork reprocess --manifest-out` and `--create-job --dry-run` as an operator runs them: the
+/// manifest of the bucket's `.ork` keys (to a file, then to S3), and the request printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_writes_manifests_and_prints_the_job_request() {
+    if std::env::var("AWS_ENDPOINT_URL_S3").is_err() {
+        eprintln!("SKIPPED the_cli_writes_manifests_and_prints_the_job_request: AWS_ENDPOINT_URL_S3 is not set (infra/local/s3.sh starts a local S3)");
+        return;
+    }
+    let bucket = format!("ork-batch-cli-{}", std::process::id());
+    let (_, s3) = common::local_bucket(&bucket).await;
+    let keys = [
+        "uploads/a b.ork",
+        "uploads/+100% Höhe.ork",
+        "uploads/notes.txt",
+    ];
+    for key in keys {
+        s3.put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(b"x".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let dir = std::env::temp_dir().join(format!("ork-batch-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ork = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ork"))
+            .arg("reprocess")
+            .args(["--bucket", &bucket, "--prefix", "uploads/", "--force"])
+            .args(args)
+            .output()
+            .expect("ork runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{args:?}: {stdout}\n{stderr}");
+        stdout
+    };
+    let file = dir.join("manifest.csv");
+    let out = ork(&["--manifest-out", file.to_str().unwrap()]);
+    assert!(out.contains("manifest: 2 of 2 .ork objects"), "{out}");
+    let mut got = manifest::parse_csv(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    got.sort_by(|a, b| a.key.cmp(&b.key));
+    let want: Vec<ManifestEntry> = ["uploads/+100% Höhe.ork", "uploads/a b.ork"]
+        .iter()
+        .map(|k| ManifestEntry {
+            bucket: bucket.clone(),
+            key: k.to_string(),
+            version_id: None,
+        })
+        .collect();
+    assert_eq!(got, want);
+
+    let out = ork(&[
+        "--manifest-out",
+        &format!("s3://{bucket}/batch/manifests/run.csv"),
+        "--create-job",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/ork-batch",
+        "--function-arn",
+        "arn:aws:lambda:us-east-1:123456789012:function:ork",
+        "--report",
+        &format!("s3://{bucket}/batch/reports/"),
+        "--dry-run",
+    ]);
+    let json_start = out.find('{').expect("the request as JSON");
+    let request: serde_json::Value = serde_json::from_str(&out[json_start..]).unwrap();
+    let head = s3
+        .head_object()
+        .bucket(&bucket)
+        .key("batch/manifests/run.csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        request["Manifest"]["Location"],
+        json!({
+            "ObjectArn": format!("arn:aws:s3:::{bucket}/batch/manifests/run.csv"),
+            "ETag": head.e_tag().unwrap().trim_matches('"'),
+        })
+    );
+    assert_eq!(request["AccountId"], "123456789012");
+    assert_eq!(
+        request["Report"]["Bucket"],
+        format!("arn:aws:s3:::{bucket}")
+    );
+    assert_eq!(request["Report"]["Prefix"], "batch/reports");
+    assert_eq!(
+        request["Operation"]["LambdaInvoke"]["UserArguments"],
+        json!({"force": "true"})
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
