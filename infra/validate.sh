@@ -16,7 +16,10 @@
 # 5. alarms and dashboard parity                  (both templates evaluated for every allowed
 #                                                  timeout: the same alarms, thresholds, periods,
 #                                                  actions and dashboard body)
-# 6. bash -n / shellcheck on the infra scripts    (shellcheck only when installed)
+# 6. batch role and operator policy parity        (the S3 Batch Operations role's trust and,
+#                                                  per statement, the actions of it and of the
+#                                                  operator policy)
+# 7. bash -n / shellcheck on the infra scripts    (shellcheck only when installed)
 #
 # `terraform validate` itself is NOT run: it needs `terraform init` to download the
 # hashicorp/aws provider from the Terraform registry, which this machine cannot reach.
@@ -565,6 +568,77 @@ sys.exit(1 if errors else 0)
 EOF
 }
 
+roles_check() {
+    "$VENV/bin/python" - template.yaml "$HERE/modules/ork-processor" <<'EOF'
+# The role S3 Batch Operations assumes, and the operator policy, in both templates: the same
+# trusted service and, statement by statement (Sid), the same actions.
+import os, sys
+import hcl2
+from samtranslator.yaml_helper import yaml_parse
+
+template = yaml_parse(open(sys.argv[1]).read())
+res = template["Resources"]
+tfdir = sys.argv[2]
+errors = []
+
+def unq(v):
+    if isinstance(v, str) and len(v) >= 2 and v[0] == v[-1] == '"':
+        return v[1:-1]
+    if isinstance(v, list):
+        return [unq(x) for x in v]
+    return v
+
+def as_list(v):
+    return v if isinstance(v, list) else [v]
+
+docs = {}
+for f in sorted(os.listdir(tfdir)):
+    if f.endswith(".tf"):
+        for block in hcl2.load(open(os.path.join(tfdir, f))).get("data", []):
+            for kind, named in block.items():
+                if unq(kind) == "aws_iam_policy_document":
+                    for name, body in named.items():
+                        docs[unq(name)] = body
+
+def tf_statements(name):
+    out = {}
+    for st in docs[name].get("statement", []):
+        out[unq(st.get("sid", ""))] = sorted(unq(as_list(st["actions"])))
+    return out
+
+def sam_statements(statements):
+    return {st.get("Sid", ""): sorted(as_list(st["Action"])) for st in statements
+            if isinstance(st, dict) and "Action" in st}
+
+try:
+    role = res["BatchOperationsRole"]["Properties"]
+    trust = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+    tf_trust = [unq(i) for st in docs["batch_assume"]["statement"]
+                for p in st["principals"] for i in as_list(p["identifiers"])]
+    if [trust] != tf_trust or trust != "batchoperations.s3.amazonaws.com":
+        errors.append(f"batch role trust: SAM {trust!r}, Terraform {tf_trust!r}")
+    pairs = [
+        ("batch role", sam_statements(role["Policies"][0]["PolicyDocument"]["Statement"]),
+         tf_statements("batch")),
+        ("operator policy",
+         sam_statements(res["OperatorReprocessPolicy"]["Properties"]["PolicyDocument"]["Statement"]),
+         tf_statements("operator")),
+    ]
+    for what, s, t in pairs:
+        for sid in sorted(set(s) | set(t)):
+            if s.get(sid) != t.get(sid):
+                errors.append(f"{what} {sid}: SAM {s.get(sid)} != Terraform {t.get(sid)}")
+    print(f"   batch role ({len(pairs[0][1])} statements) and operator policy "
+          f"({len(pairs[1][1])} statements) compared")
+except (KeyError, IndexError, TypeError) as e:
+    errors.append(f"{type(e).__name__}: {e}")
+for e in errors:
+    print("   " + e)
+print(f"   {len(errors)} difference(s)")
+sys.exit(1 if errors else 0)
+EOF
+}
+
 scripts_check() {
     local f ok=0
     for f in "$HERE/validate.sh" "$HERE/local/s3.sh"; do
@@ -589,6 +663,7 @@ step "SAM transform, then cfn-lint on its output (circular dependencies)" sam_tr
 step "terraform fmt -check -recursive" terraform fmt -check -recursive -diff -no-color infra/modules infra/envs
 step "terraform schema check (offline stand-in for terraform validate)" schema_check
 step "alarms and dashboard: the same in SAM and Terraform" parity_check
+step "batch role and operator policy: the same in SAM and Terraform" roles_check
 step "shell scripts" scripts_check
 echo "== not run: terraform validate / plan (the Terraform registry, for the hashicorp/aws provider, is unreachable here)"
 

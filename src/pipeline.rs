@@ -144,6 +144,8 @@ pub enum SourceError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectHead {
     pub etag: Option<String>,
+    /// The current version's id, in a versioned bucket (`None` when the bucket does not tell).
+    pub version_id: Option<String>,
 }
 
 /// Where design bytes come from.
@@ -256,6 +258,7 @@ impl ObjectSource for MemorySource {
             .get(&(bucket.to_string(), key.to_string()))
             .map(|bytes| ObjectHead {
                 etag: Some(memory_etag(bytes)),
+                version_id: None,
             }))
     }
 }
@@ -838,6 +841,15 @@ pub fn oversized_source(bucket: &str, key: &str, size: u64) -> SourceObject {
     }
 }
 
+/// How the reason recorded for an object over the input limit ends (its error code).
+pub const TOO_LARGE_TAG: &str = "[input_too_large]";
+
+/// Whether an invalid design's reason says the object is over the input limit (refused
+/// before it was read, or by the reader), rather than not a design.
+pub fn is_too_large(reason: &str) -> bool {
+    reason.ends_with(TOO_LARGE_TAG)
+}
+
 /// Records an object over the input limit as an invalid design (a permanent failure);
 /// returns the reason recorded.
 pub async fn refuse_too_large<G: GraphSink>(
@@ -846,7 +858,7 @@ pub async fn refuse_too_large<G: GraphSink>(
     limit: u64,
 ) -> Result<String, PipelineError> {
     let reason = format!(
-        "{} [input_too_large]",
+        "{} {TOO_LARGE_TAG}",
         OrkError::InputTooLarge {
             size: source.size_bytes,
             limit

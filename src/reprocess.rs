@@ -496,13 +496,7 @@ pub async fn run<L: ObjectLister, G: GraphSink, D: Dispatch>(
     }
     let started = Instant::now();
     let started_at = graph::rfc3339_utc(SystemTime::now());
-    let mut counts = Counts::default();
-
-    let listed = list_all(lister, &config.bucket, &config.prefix, progress).await?;
-    let (objects, ignored): (Vec<Listed>, Vec<Listed>) =
-        listed.into_iter().partition(|o| is_ork_key(&o.key));
-    counts.listed = objects.len();
-    counts.ignored = ignored.len();
+    let (objects, mut counts) = list_ork(lister, config, progress).await?;
 
     // Finished in an interrupted run of the same kind (same ETag: not overwritten since).
     let header = JournalHeader {
@@ -600,6 +594,38 @@ pub async fn run<L: ObjectLister, G: GraphSink, D: Dispatch>(
     report.interrupted = interrupted;
     report.counts = counts;
     Ok(report.finished(started))
+}
+
+/// The `.ork` objects under the prefix, and their counts (listed, other keys ignored).
+async fn list_ork<L: ObjectLister>(
+    lister: &L,
+    config: &ReprocessConfig,
+    progress: &ProgressBar,
+) -> Result<(Vec<Listed>, Counts), ReprocessError> {
+    let listed = list_all(lister, &config.bucket, &config.prefix, progress).await?;
+    let (objects, ignored): (Vec<Listed>, Vec<Listed>) =
+        listed.into_iter().partition(|o| is_ork_key(&o.key));
+    let counts = Counts {
+        listed: objects.len(),
+        ignored: ignored.len(),
+        ..Counts::default()
+    };
+    Ok((objects, counts))
+}
+
+/// The `.ork` objects under the prefix that a run would process: those the graph does not
+/// hold from this version by ETag, or all of them with `force` or without a graph (the
+/// decision of [`run`], without a journal). What `ork reprocess --manifest-out` lists.
+pub async fn needing_work<L: ObjectLister, G: GraphSink>(
+    lister: &L,
+    graph: Option<&G>,
+    config: &ReprocessConfig,
+    progress: &ProgressBar,
+) -> Result<(Vec<Listed>, Counts), ReprocessError> {
+    let (objects, mut counts) = list_ork(lister, config, progress).await?;
+    let todo = pre_skip(graph, config, objects, &mut counts).await?;
+    counts.pending = todo.len();
+    Ok((todo, counts))
 }
 
 /// Drops the objects the graph already holds from this version, by ETag (unless forcing).

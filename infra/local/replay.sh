@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# Replays an S3 event fixture through the real `bootstrap` binary with cargo-lambda, against
-# the local stand-ins: S3 (s3.sh), the graph (graphdb.sh) and the Cloudinary stub.
+# Replays event fixtures through the real `bootstrap` binary with cargo-lambda, against the
+# local stand-ins: S3 (s3.sh), the graph (graphdb.sh) and the Cloudinary stub.
 #
-#   bash infra/local/replay.sh [testdata/events/created.json] [--reprocess]
+#   bash infra/local/replay.sh [EVENT.json ...] [--reprocess]
 #
-# With --reprocess it then runs `ork reprocess --via-lambda bootstrap --force` over the bucket
-# against the same local Lambda endpoint, and checks that every object was dispatched and
-# processed by the function.
+# Each EVENT is an S3 event (default testdata/events/created.json) or an S3 Batch Operations
+# event (`invocationSchemaVersion`, testdata/events/batch-v*.json). With --reprocess it then
+# runs `ork reprocess --via-lambda bootstrap --force` over the bucket against the same local
+# Lambda endpoint, and checks that every object was dispatched and processed by the function.
 #
 # Installs cargo-lambda from PyPI into infra/local/.venv if needed (a cargo build of it takes
-# 15+ minutes), uploads the objects the fixture names into the bucket `ork-designs`, runs
-# `cargo lambda watch` on 127.0.0.1, `cargo lambda invoke bootstrap --data-file …`, and checks
-# that the function answered with a record per object. Servers it started are stopped again.
+# 15+ minutes), uploads the objects each fixture names into the bucket `ork-designs` (for a
+# batch event: every `.ork` task key, except those under a `missing/` folder), runs
+# `cargo lambda watch` on 127.0.0.1 and `cargo lambda invoke bootstrap --data-file …` per
+# fixture, and checks the answer: a record per object for an S3 event (none failed); for a
+# batch event, every task answered in order, `Succeeded` for the keys uploaded and
+# `PermanentFailure` for the missing and non-`.ork` keys, and their designs in the graph.
+# Servers it started are stopped again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-EVENT="${1:-testdata/events/created.json}"
-REPROCESS="${2:-}"
+EVENTS=()
+REPROCESS=""
+for arg in "$@"; do
+  case "$arg" in
+    --reprocess) REPROCESS="--reprocess" ;;
+    *) EVENTS+=("$arg") ;;
+  esac
+done
+[ "${#EVENTS[@]}" -gt 0 ] || EVENTS=(testdata/events/created.json)
 HERE=infra/local
 VENV="$HERE/.venv"
 DATA="$HERE/.data"
@@ -54,20 +66,28 @@ STUB="$(sed -n 's/^cloudinary stub listening on //p' "$DATA/stub.out")"
 [ -n "$STUB" ] || { echo "replay: the Cloudinary stub did not start" >&2; exit 1; }
 export CLOUDINARY_URL="cloudinary://stub-key:stub-secret@stub-cloud" CLOUDINARY_API_BASE="$STUB"
 
-# The objects the fixture names, from the corpus when it is there, else from testdata/.
-"$VENV/bin/python" - "$EVENT" <<'EOF'
+# The objects the fixtures name, from the corpus when it is there, else from testdata/.
+"$VENV/bin/python" - "${EVENTS[@]}" <<'EOF'
 import json, os, sys, urllib.parse
 import boto3
-event = json.load(open(sys.argv[1]))
 s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], region_name="us-east-1")
 try:
     s3.create_bucket(Bucket="ork-designs")
 except s3.exceptions.BucketAlreadyOwnedByYou:
     pass
 corpus = "../shared/corpus/openrocket-examples"
-for r in event["Records"]:
-    key = urllib.parse.unquote_plus(r["s3"]["object"]["key"])
-    if not r["eventName"].startswith("ObjectCreated") or not key.lower().endswith(".ork"):
+keys = []
+for path in sys.argv[1:]:
+    event = json.load(open(path))
+    if "invocationSchemaVersion" in event:
+        # A batch event: the task keys present in the bucket (not the missing ones).
+        keys += [urllib.parse.unquote_plus(t["s3Key"]) for t in event["tasks"]
+                 if "/missing/" not in t["s3Key"]]
+    else:
+        keys += [urllib.parse.unquote_plus(r["s3"]["object"]["key"]) for r in event["Records"]
+                 if r["eventName"].startswith("ObjectCreated")]
+for key in keys:
+    if not key.lower().endswith(".ork"):
         continue
     name = key.split("/")[-1]
     path = os.path.join(corpus, name)
@@ -101,25 +121,68 @@ for i in $(seq 1 120); do
   fi
   sleep 0.5
 done
-OUT="$(cargo lambda invoke bootstrap --invoke-address 127.0.0.1 --invoke-port "$PORT" \
-  --data-file "$EVENT" 2>&1)" || { echo "$OUT"; tail -20 "$DATA/watch.log"; exit 1; }
-echo "$OUT"
-echo "$OUT" | "$VENV/bin/python" -c '
-import json, sys
+for EVENT in "${EVENTS[@]}"; do
+  OUT="$(cargo lambda invoke bootstrap --invoke-address 127.0.0.1 --invoke-port "$PORT" \
+    --data-file "$EVENT" 2>&1)" || { echo "$OUT"; tail -20 "$DATA/watch.log"; exit 1; }
+  echo "$OUT"
+  echo "$OUT" | "$VENV/bin/python" -c '
+import json, sys, urllib.parse
 out = json.loads(sys.stdin.read())
-records = out["records"]
-assert records, "no records in the answer"
-bad = [r for r in records if r["outcome"] == "failed"]
-assert not bad, bad
-assert all(r["outcome"] in ("written", "unchanged", "invalid") for r in records), records
-print("replay: ok,", ", ".join("%s: %s" % (r["key"], r["outcome"]) for r in records))
-'
+event = json.load(open(sys.argv[1]))
+if "invocationSchemaVersion" not in event:
+    records = out["records"]
+    assert records, "no records in the answer"
+    bad = [r for r in records if r["outcome"] == "failed"]
+    assert not bad, bad
+    assert all(r["outcome"] in ("written", "unchanged", "invalid") for r in records), records
+    print("replay: ok,", ", ".join("%s: %s" % (r["key"], r["outcome"]) for r in records))
+    sys.exit(0)
+# A batch event: every task answered, in order, with the code its key calls for.
+assert out["invocationSchemaVersion"] == event["invocationSchemaVersion"], out
+assert out["invocationId"] == event["invocationId"], out
+assert out["treatMissingKeysAs"] == "PermanentFailure", out
+tasks, results = event["tasks"], out["results"]
+assert [r["taskId"] for r in results] == [t["taskId"] for t in tasks], out
+for t, r in zip(tasks, results):
+    key = urllib.parse.unquote_plus(t["s3Key"])
+    present = key.lower().endswith(".ork") and "/missing/" not in key
+    want = "Succeeded" if present else "PermanentFailure"
+    assert r["resultCode"] == want, (key, r)
+    assert r["resultString"], (key, r)
+    print("replay: %s -> %s (%s)" % (key, r["resultCode"], r["resultString"][:80]))
+print("replay: ok, %d tasks answered" % len(results))
+' "$EVENT"
+done
+
+# What the batch tasks wrote is in the graph: a design for every .ork key present, read back
+# through the graph server's HTTP API.
+"$VENV/bin/python" - "${EVENTS[@]}" <<'EOF'
+import base64, hashlib, json, os, sys, urllib.parse, urllib.request
+keys = []
+for path in sys.argv[1:]:
+    event = json.load(open(path))
+    if "invocationSchemaVersion" in event:
+        keys += [urllib.parse.unquote_plus(t["s3Key"]) for t in event["tasks"]
+                 if "/missing/" not in t["s3Key"] and t["s3Key"].lower().endswith(".ork")]
+http = "http://127.0.0.1:%s" % os.environ.get("ORK_GRAPHDB_HTTP_PORT", "2480")
+auth = base64.b64encode(("%s:%s" % (os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"])).encode()).decode()
+for key in keys:
+    design_id = hashlib.sha256(b"ork-designs\0" + key.encode()).hexdigest()[:32]
+    body = json.dumps({"language": "cypher", "params": {"id": design_id},
+                       "command": "MATCH (d:Design {design_id: $id}) RETURN d.status AS status"}).encode()
+    req = urllib.request.Request("%s/api/v1/command/%s" % (http, os.environ.get("NEO4J_DATABASE", "neo4j")),
+                                 data=body, headers={"Authorization": "Basic " + auth,
+                                                     "Content-Type": "application/json"})
+    rows = json.load(urllib.request.urlopen(req, timeout=30))["result"]
+    assert rows and rows[0].get("status") in ("ok", "invalid"), (key, rows)
+    print("replay: %s is in the graph (status %s)" % (key, rows[0]["status"]))
+EOF
 
 [ "$REPROCESS" = "--reprocess" ] || exit 0
 
 # `ork reprocess --via-lambda`: one asynchronous invocation per object, with a synthetic S3
 # event, through the Lambda API that `cargo lambda watch` serves.
-ORK="${ORK_BIN:-target/debug/ork}"
+ORK="${ORK_BIN:-${CARGO_TARGET_DIR:-target}/debug/ork}"
 [ -x "$ORK" ] || cargo build --quiet --bin ork
 before="$(grep -c '"object processed"' "$DATA/watch.log" || true)"
 AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$PORT" "$ORK" reprocess --bucket ork-designs \

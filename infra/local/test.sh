@@ -54,9 +54,10 @@ fi
 echo "== cargo test"
 cargo test --all-targets --locked
 
-echo "== replay an S3 event through bootstrap with cargo-lambda, then ork reprocess --via-lambda"
+echo "== replay an S3 event and S3 Batch Operations events through bootstrap with cargo-lambda, then ork reprocess --via-lambda"
 if [ -n "${NEO4J_URI:-}" ] && [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then
-  bash infra/local/replay.sh testdata/events/multi-record.json --reprocess
+  bash infra/local/replay.sh testdata/events/multi-record.json \
+    testdata/events/batch-v1.json testdata/events/batch-v2.json --reprocess
 elif [ "${CI:-}" = "true" ]; then
   echo "FAILED: the cargo-lambda replay needs the local graph and S3 servers" >&2
   exit 1

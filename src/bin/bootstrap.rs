@@ -1,13 +1,14 @@
 //! `bootstrap`: the AWS Lambda. Builds every client once at cold start (no network I/O: the
-//! graph connection opens on first use), then hands each S3 event to the shared handler.
+//! graph connection opens on first use), then hands each S3 event, or S3 Batch Operations
+//! event, to the shared handler.
 
 // The handler future (S3 + Neo4j + Cloudinary clients) nests deeper than the default limit.
 #![recursion_limit = "256"]
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use ork_processor::lambda::config::{self, SecretsManager};
-use ork_processor::lambda::event::Invocation;
-use ork_processor::lambda::handler::{Handler, Summary};
+use ork_processor::lambda::event::Incoming;
+use ork_processor::lambda::handler::{Handler, Response};
 use ork_processor::lambda::lazy::LazyNeo4j;
 use ork_processor::lambda::s3::S3Source;
 use ork_processor::ork::ParseOptions;
@@ -47,14 +48,13 @@ async fn main() -> Result<(), Error> {
     };
     // The handler lives for the whole process.
     let handler: &'static Handler<_, _, _> = Box::leak(Box::new(handler));
-    // An S3 event, or one `ork reprocess --via-lambda` made (it may carry `orkReprocess`).
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<Invocation>| async move {
-            let summary: Summary = handler
-                .handle_invocation(&event.payload, &event.context.request_id)
-                .await?;
-            Ok::<_, Error>(summary)
-        },
-    ))
+    // An S3 event, one `ork reprocess --via-lambda` made (it may carry `orkReprocess`), or an
+    // S3 Batch Operations job's (answered task by task, never failed for a task's sake).
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
+        let response: Response = handler
+            .handle_incoming(&event.payload, &event.context.request_id)
+            .await?;
+        Ok::<_, Error>(response)
+    }))
     .await
 }

@@ -71,13 +71,32 @@ pub fn decode_key(raw: &str) -> Result<String, String> {
 /// Encodes a key the way S3 event notifications do (the inverse of [`decode_key`]): letters,
 /// digits and `-_.*/` stay, a space becomes `+`, every other byte `%XX`.
 pub fn encode_key(key: &str) -> String {
+    percent_encode(key, KeyEncoding::Form)
+}
+
+/// Encodes a key for an S3 Batch Operations manifest: letters, digits and `-_./` stay, every
+/// other byte (a space too) becomes `%XX`. Without `+` and `*`, a form decoder (such as
+/// [`decode_key`]) and a plain percent decoder read the same key.
+pub fn encode_key_strict(key: &str) -> String {
+    percent_encode(key, KeyEncoding::Strict)
+}
+
+/// How [`percent_encode`] writes a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyEncoding {
+    /// As S3 event notifications: a space as `+`, `*` kept.
+    Form,
+    /// Only unreserved characters and `/` kept.
+    Strict,
+}
+
+fn percent_encode(key: &str, encoding: KeyEncoding) -> String {
     let mut out = String::with_capacity(key.len() + key.len() / 4);
     for &b in key.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' | b'/' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
+        match (b, encoding) {
+            (b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/', _)
+            | (b'*', KeyEncoding::Form) => out.push(b as char),
+            (b' ', KeyEncoding::Form) => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -86,7 +105,7 @@ pub fn encode_key(key: &str) -> String {
 
 /// What the function is invoked with: an S3 event, or one that `ork reprocess --via-lambda`
 /// made, which may carry a [`ReprocessMark`].
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct Invocation {
     #[serde(flatten)]
     pub event: S3Event,
@@ -96,6 +115,30 @@ pub struct Invocation {
         skip_serializing_if = "Option::is_none"
     )]
     pub reprocess: Option<ReprocessMark>,
+}
+
+/// Everything the function is invoked with: an S3 event (or one `ork reprocess --via-lambda`
+/// made), or an S3 Batch Operations job's event, told apart by its `invocationSchemaVersion`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    S3(Box<Invocation>),
+    Batch(super::batch::BatchEvent),
+}
+
+impl<'de> serde::Deserialize<'de> for Incoming {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        if value.get("invocationSchemaVersion").is_some() {
+            serde_json::from_value(value)
+                .map(Incoming::Batch)
+                .map_err(D::Error::custom)
+        } else {
+            serde_json::from_value(value)
+                .map(|i| Incoming::S3(Box::new(i)))
+                .map_err(D::Error::custom)
+        }
+    }
 }
 
 /// Set by `ork reprocess` on the events it sends.
@@ -262,6 +305,29 @@ mod tests {
         // A plain S3 event has no mark.
         let plain: Invocation = serde_json::from_str(r#"{"Records": []}"#).unwrap();
         assert_eq!(plain.reprocess, None);
+    }
+
+    #[test]
+    fn batch_events_and_s3_events_are_told_apart() {
+        let batch: Incoming = serde_json::from_value(serde_json::json!({
+            "invocationSchemaVersion": "2.0", "invocationId": "i",
+            "job": {"id": "j", "userArguments": {"force": "true"}},
+            "tasks": [{"taskId": "t", "s3Bucket": "b", "s3Key": "a.ork"}]
+        }))
+        .unwrap();
+        let Incoming::Batch(event) = batch else {
+            panic!("a batch event: {batch:?}")
+        };
+        assert_eq!((event.tasks.len(), event.job.force()), (1, true));
+        let v = created_event("eu-west-1", "b", "up/a.ork", 1, None, false);
+        let s3: Incoming = serde_json::from_value(v).unwrap();
+        assert!(
+            matches!(&s3, Incoming::S3(i) if i.event.records.len() == 1 && i.reprocess.is_some()),
+            "{s3:?}"
+        );
+        let empty: Incoming = serde_json::from_str(r#"{"Records": []}"#).unwrap();
+        assert!(matches!(empty, Incoming::S3(_)));
+        assert!(serde_json::from_str::<Incoming>(r#"{"invocationSchemaVersion": 2}"#).is_err());
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! The S3 event handler: every record of an event through the shared pipeline, with JSON logs
-//! and EMF metrics. Generic over its ports, so tests drive it with real local servers or fakes.
+//! The event handler: every record of an S3 event, or every task of an S3 Batch Operations
+//! job's event ([`super::batch`]), through the shared pipeline, with JSON logs and EMF metrics.
+//! Generic over its ports, so tests drive it with real local servers or fakes.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::s3::S3Event;
 use tracing::{error, info, warn};
 
-use super::event::{self, JobKind, Skip};
+use super::batch::{self, BatchEvent, BatchResponse, ResultCode, TaskResult};
+use super::event::{self, Incoming, JobKind, Skip};
 use super::metrics::Metrics;
 use crate::graph::GraphSink;
 use crate::pipeline::{self, PipelineConfig, PipelineError, Ports, Processed, Removed, StageTimes};
@@ -27,6 +29,15 @@ pub struct RecordResult {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Summary {
     pub records: Vec<RecordResult>,
+}
+
+/// The response of an invocation: an S3 event's [`Summary`] (serialized exactly as before),
+/// or the answer to a batch job's event.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    S3(Summary),
+    Batch(BatchResponse),
 }
 
 /// A failure of at least one record (other than an invalid design): the invocation fails so
@@ -79,6 +90,111 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
         }
     }
 
+    /// Handles whatever the function is invoked with: an S3 event (which fails the invocation
+    /// when a record fails), or a batch job's event (which never does: each task has its
+    /// result code).
+    pub async fn handle_incoming(
+        &self,
+        incoming: &Incoming,
+        request_id: &str,
+    ) -> Result<Response, InvocationError> {
+        match incoming {
+            Incoming::S3(invocation) => self
+                .handle_invocation(invocation, request_id)
+                .await
+                .map(Response::S3),
+            Incoming::Batch(event) => {
+                Ok(Response::Batch(self.handle_batch(event, request_id).await))
+            }
+        }
+    }
+
+    /// Handles an S3 Batch Operations event: one result per task, in order (see
+    /// [`super::batch`] for the result codes), then one EMF metrics line.
+    pub async fn handle_batch(&self, event: &BatchEvent, request_id: &str) -> BatchResponse {
+        let forced;
+        let config = if event.job.force() && !self.config.force {
+            forced = PipelineConfig {
+                force: true,
+                ..self.config.clone()
+            };
+            &forced
+        } else {
+            &self.config
+        };
+        let mut metrics = Metrics::default();
+        let mut results = Vec::with_capacity(event.tasks.len());
+        for task in &event.tasks {
+            let result = self
+                .batch_task(task, request_id, config, &mut metrics)
+                .await;
+            info!(request_id, job_id = %event.job.id, task_id = %task.task_id, result_code = ?result.result_code, result = %result.result_string, "batch task answered");
+            results.push(result);
+        }
+        println!("{}", metrics.emf(&self.function_name, now_ms()));
+        BatchResponse::new(event, results)
+    }
+
+    async fn batch_task(
+        &self,
+        task: &batch::BatchTask,
+        request_id: &str,
+        config: &PipelineConfig,
+        metrics: &mut Metrics,
+    ) -> TaskResult {
+        let answer = |code, text: &str| TaskResult::new(&task.task_id, code, text);
+        let object = match batch::task_object(task) {
+            Ok(object) => object,
+            Err(reason) => {
+                metrics.skipped += 1;
+                return answer(ResultCode::PermanentFailure, &reason);
+            }
+        };
+        let job = event::Job {
+            kind: JobKind::Created,
+            bucket: object.bucket.clone(),
+            key: object.key.clone(),
+            size: None,
+            etag: None,
+            version_id: object.version_id.clone(),
+        };
+        // A task for an older version: the graph describes the key's current one.
+        if let Some(version) = &object.version_id {
+            match self.source.head(&object.bucket, &object.key).await {
+                Ok(None) => return answer(ResultCode::PermanentFailure, GONE),
+                Ok(Some(head)) => {
+                    if let Some(current) = head.version_id.filter(|c| c != version) {
+                        metrics.skipped += 1;
+                        let text = format!("superseded by version {current}: not processed");
+                        return answer(ResultCode::Succeeded, &text);
+                    }
+                }
+                Err(e) => {
+                    let e = PipelineError::from(e);
+                    return answer(failure_code(&e), &failed(&job, request_id, &e, metrics));
+                }
+            }
+        }
+        let mut times = StageTimes::default();
+        let processed =
+            pipeline::process_object(&self.ports(), config, &job.bucket, &job.key, &mut times)
+                .await;
+        metrics.add_stage_times(&times);
+        let record = match processed {
+            Ok(processed) => processed_record(&job, request_id, processed, &times, metrics),
+            Err(e) => return answer(failure_code(&e), &failed(&job, request_id, &e, metrics)),
+        };
+        let detail = record.detail.unwrap_or_default();
+        match record.outcome {
+            "gone" => answer(ResultCode::PermanentFailure, GONE),
+            "invalid" if pipeline::is_too_large(&detail) => {
+                answer(ResultCode::PermanentFailure, &detail)
+            }
+            "invalid" => answer(ResultCode::Succeeded, &format!("invalid: {detail}")),
+            outcome => answer(ResultCode::Succeeded, outcome),
+        }
+    }
+
     async fn handle_with(
         &self,
         event: &S3Event,
@@ -120,30 +236,20 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
                     // Either way the invocation fails, so that the event is retried (transient)
                     // or lands in the failure queue for a redrive once someone has acted
                     // (credentials, settings).
-                    let transient = e.is_transient();
-                    if transient {
-                        metrics.failures_transient += 1;
-                    } else {
-                        metrics.failures_permanent += 1;
-                    }
-                    error!(request_id, bucket = %job.bucket, key = %job.key, class = e.class(), transient, error = %e, "record failed");
-                    failures.push(format!("{}/{}: {e}", job.bucket, job.key));
+                    let detail = failed(&job, request_id, &e, &mut metrics);
+                    failures.push(format!("{}/{}: {detail}", job.bucket, job.key));
                     summary.records.push(RecordResult {
                         bucket: job.bucket.clone(),
                         key: job.key.clone(),
                         outcome: "failed",
                         design_id: Some(crate::graph::design_id(&job.bucket, &job.key)),
-                        detail: Some(e.to_string()),
+                        detail: Some(detail),
                     });
                 }
             }
         }
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
         // EMF: one JSON line on stdout, read by CloudWatch Logs.
-        println!("{}", metrics.emf(&self.function_name, now_ms));
+        println!("{}", metrics.emf(&self.function_name, now_ms()));
         if failures.is_empty() {
             Ok(summary)
         } else {
@@ -218,6 +324,39 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
                 ))
             }
         }
+    }
+}
+
+/// The result string of a task whose key holds no object.
+const GONE: &str = "the key holds no object";
+
+/// Milliseconds since the epoch, the EMF timestamp.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Counts and logs a failed record or task; its reason.
+fn failed(job: &event::Job, request_id: &str, e: &PipelineError, metrics: &mut Metrics) -> String {
+    let transient = e.is_transient();
+    if transient {
+        metrics.failures_transient += 1;
+    } else {
+        metrics.failures_permanent += 1;
+    }
+    error!(request_id, bucket = %job.bucket, key = %job.key, class = e.class(), transient, error = %e, "record failed");
+    e.to_string()
+}
+
+/// A batch task's failure: temporary when a retry may fix it, else permanent (someone has to
+/// act; see [`super::batch`]).
+fn failure_code(e: &PipelineError) -> ResultCode {
+    if e.is_transient() {
+        ResultCode::TemporaryFailure
+    } else {
+        ResultCode::PermanentFailure
     }
 }
 

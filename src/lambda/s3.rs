@@ -131,6 +131,7 @@ impl ObjectSource for S3Source {
         {
             Ok(out) => Ok(Some(ObjectHead {
                 etag: out.e_tag().map(str::to_string),
+                version_id: out.version_id().map(str::to_string),
             })),
             Err(SdkError::ServiceError(e)) => {
                 let status = e.raw().status().as_u16();

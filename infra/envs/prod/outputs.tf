@@ -18,6 +18,18 @@ output "operator_policy_arn" {
   value = module.ork_processor.operator_policy_arn
 }
 
+output "batch_role_arn" {
+  value = module.ork_processor.batch_role_arn
+}
+
+output "batch_manifest_location" {
+  value = module.ork_processor.batch_manifest_location
+}
+
+output "batch_report_location" {
+  value = module.ork_processor.batch_report_location
+}
+
 output "alarm_topic_arn" {
   value = module.ork_processor.alarm_topic_arn
 }

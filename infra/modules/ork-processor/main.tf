@@ -1,6 +1,7 @@
 # ork-processor: the Lambda that processes .ork designs uploaded under `upload_prefix` in the
-# design bucket, with its least-privilege role, failure queue, log group, S3 notification and
-# an operator policy for reprocessing. Same resources as template.yaml (SAM) at the repo root.
+# design bucket, with its least-privilege role, failure queue, log group, S3 notification, an
+# operator policy for reprocessing and the role S3 Batch Operations jobs assume. Same resources
+# as template.yaml (SAM) at the repo root.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -18,6 +19,12 @@ locals {
   uploads_arn = "${local.bucket_arn}/${var.upload_prefix}*"
 
   log_group_name = "/aws/lambda/${var.name}"
+
+  # S3 Batch Operations: manifests and completion reports (in the design bucket by default).
+  batch_bucket       = var.batch_bucket_name == "" ? var.bucket_name : var.batch_bucket_name
+  batch_bucket_arn   = "arn:${local.partition}:s3:::${local.batch_bucket}"
+  batch_manifest_arn = "${local.batch_bucket_arn}/${var.batch_manifest_prefix}*"
+  batch_report_arn   = "${local.batch_bucket_arn}/${var.batch_report_prefix}*"
 }
 
 # --- design bucket (optional) ---------------------------------------------------------------
@@ -332,6 +339,101 @@ data "aws_iam_policy_document" "operator" {
     ]
     resources = [aws_sqs_queue.failures.arn]
   }
+
+  # ork reprocess --manifest-out s3://… --manifest-versions --create-job
+  statement {
+    sid       = "ListUploadVersions"
+    actions   = ["s3:ListBucketVersions"]
+    resources = [local.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [var.upload_prefix, "${var.upload_prefix}*"]
+    }
+  }
+
+  statement {
+    sid       = "WriteManifests"
+    actions   = ["s3:PutObject", "s3:GetObject"]
+    resources = [local.batch_manifest_arn]
+  }
+
+  statement {
+    sid       = "ReadReports"
+    actions   = ["s3:GetObject"]
+    resources = [local.batch_report_arn]
+  }
+
+  statement {
+    sid       = "RunBatchJobs"
+    actions   = ["s3:CreateJob", "s3:DescribeJob", "s3:ListJobs", "s3:UpdateJobStatus"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PassBatchRole"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.batch.arn]
+  }
+}
+
+# --- S3 Batch Operations: the role a bucket-wide reprocess job assumes -------------------------
+
+data "aws_iam_policy_document" "batch_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["batchoperations.s3.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "batch" {
+  name               = "${var.name}-batch-operations"
+  description        = "Assumed by S3 Batch Operations jobs that run ${var.name} over a manifest (ork reprocess --create-job)."
+  assume_role_policy = data.aws_iam_policy_document.batch_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "batch" {
+  statement {
+    sid       = "InvokeOrkProcessor"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.this.arn, "${aws_lambda_function.this.arn}:*"]
+  }
+
+  statement {
+    sid       = "ReadManifests"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = [local.batch_manifest_arn]
+  }
+
+  statement {
+    sid       = "WriteReports"
+    actions   = ["s3:PutObject"]
+    resources = [local.batch_report_arn]
+  }
+
+  statement {
+    sid       = "LocateBatchBucket"
+    actions   = ["s3:GetBucketLocation"]
+    resources = [local.batch_bucket_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "batch" {
+  name   = "${var.name}-batch-operations"
+  role   = aws_iam_role.batch.id
+  policy = data.aws_iam_policy_document.batch.json
 }
 
 resource "aws_iam_policy" "operator" {

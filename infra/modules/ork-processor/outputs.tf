@@ -38,6 +38,21 @@ output "operator_policy_arn" {
   value       = aws_iam_policy.operator.arn
 }
 
+output "batch_role_arn" {
+  description = "Role S3 Batch Operations assumes (ork reprocess --create-job --role-arn)."
+  value       = aws_iam_role.batch.arn
+}
+
+output "batch_manifest_location" {
+  description = "Where manifests go (ork reprocess --manifest-out <this><name>.csv)."
+  value       = "s3://${local.batch_bucket}/${var.batch_manifest_prefix}"
+}
+
+output "batch_report_location" {
+  description = "Where completion reports go (ork reprocess --create-job --report <this>)."
+  value       = "s3://${local.batch_bucket}/${var.batch_report_prefix}"
+}
+
 output "alarm_topic_arn" {
   description = "SNS topic the alarms notify (created here, or var.alarm_topic_arn)."
   value       = local.alarm_topic_arn

@@ -41,6 +41,34 @@ variable "upload_prefix" {
   }
 }
 
+variable "batch_bucket_name" {
+  description = "Bucket of the S3 Batch Operations manifests and completion reports (ork reprocess --create-job); empty: the design bucket."
+  type        = string
+  default     = ""
+}
+
+variable "batch_manifest_prefix" {
+  description = "Key prefix of the S3 Batch Operations manifests, with its trailing slash: the batch role may read only these."
+  type        = string
+  default     = "batch/manifests/"
+
+  validation {
+    condition     = can(regex("^[^*?]+/$", var.batch_manifest_prefix))
+    error_message = "batch_manifest_prefix must end with a slash and contain no wildcard."
+  }
+}
+
+variable "batch_report_prefix" {
+  description = "Key prefix of the S3 Batch Operations completion reports, with its trailing slash: the batch role may write only there."
+  type        = string
+  default     = "batch/reports/"
+
+  validation {
+    condition     = can(regex("^[^*?]+/$", var.batch_report_prefix))
+    error_message = "batch_report_prefix must end with a slash and contain no wildcard."
+  }
+}
+
 variable "upload_suffix" {
   description = "Key suffix of the uploaded designs."
   type        = string

@@ -1,5 +1,6 @@
 //! `ork reprocess`: the glue between the command line, the real adapters (S3, Neo4j,
-//! Cloudinary or the Lambda API) and [`ork_processor::reprocess::run`].
+//! Cloudinary or the Lambda API) and [`ork_processor::reprocess::run`]; with `--manifest-out`
+//! and `--create-job`, the S3 Batch Operations manifest and job instead.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,9 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use ork_processor::batch_job::{self, JobConfig, JobRequest, ReportScope};
 use ork_processor::graph::{GraphConfig, GraphSink, Neo4jSink};
 use ork_processor::lambda::config::{self, SecretsManager};
 use ork_processor::lambda::s3::S3Source;
+use ork_processor::manifest::{self, ManifestEntry, ManifestTarget, S3Location};
 use ork_processor::ork::ParseOptions;
 use ork_processor::pipeline::{PipelineConfig, Ports};
 use ork_processor::publish::CloudinaryStore;
@@ -48,9 +51,43 @@ pub struct Args {
     /// instead of processing here.
     #[arg(long, value_name = "FUNCTION")]
     pub via_lambda: Option<String>,
-    /// Where the JSON report goes.
+    /// Where the JSON report goes; with --create-job, where the job's completion report goes
+    /// (s3://BUCKET/PREFIX).
     #[arg(long, value_name = "FILE", default_value = "reprocess-report.json")]
     pub report: PathBuf,
+    /// Instead of processing: write the S3 Batch Operations manifest (CSV: bucket, URL-encoded
+    /// key) of the objects that need processing, or of all of them with --force, to a file or
+    /// an S3 object.
+    #[arg(long, value_name = "FILE|s3://BUCKET/KEY", conflicts_with_all = ["from_queue", "via_lambda", "limit", "journal"])]
+    pub manifest_out: Option<String>,
+    /// Add each object's current version id to the manifest (a third field).
+    #[arg(long, requires = "manifest_out")]
+    pub manifest_versions: bool,
+    /// Create an S3 Batch Operations job that invokes --function-arn on every object of the
+    /// manifest (--manifest-out s3://…), with its completion report under --report
+    /// s3://BUCKET/PREFIX, and print its id. With --dry-run, print the request instead.
+    #[arg(long, requires_all = ["manifest_out", "role_arn", "function_arn"])]
+    pub create_job: bool,
+    /// The role S3 Batch Operations assumes (the templates' BatchOperationsRole).
+    #[arg(long, value_name = "ARN", requires = "create_job")]
+    pub role_arn: Option<String>,
+    /// The function the job invokes.
+    #[arg(long, value_name = "ARN", requires = "create_job")]
+    pub function_arn: Option<String>,
+    /// The account the job runs in (default: the role ARN's).
+    #[arg(long, value_name = "ID", requires = "create_job")]
+    pub account_id: Option<String>,
+    /// Which tasks the job's completion report lists.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "failed-tasks-only",
+        requires = "create_job"
+    )]
+    pub report_scope: ReportScope,
+    /// The job's priority (higher runs first).
+    #[arg(long, default_value_t = 10, requires = "create_job")]
+    pub priority: i32,
     /// The journal of finished objects that lets an interrupted run resume
     /// (default: `reprocess-<bucket>.journal.jsonl`).
     #[arg(long, value_name = "FILE")]
@@ -119,6 +156,9 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     if let Some(url) = &args.from_queue {
         return redrive(&args, url, &shared, lister, &progress, &cancel).await;
+    }
+    if let Some(target) = &args.manifest_out {
+        return batch(&args, target, &config, &shared, lister, &progress).await;
     }
 
     let report = match &args.via_lambda {
@@ -248,6 +288,126 @@ async fn redrive(
         ExitCode::from(INTERRUPTED)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// `--manifest-out` (and `--create-job`): the objects that need processing as an S3 Batch
+/// Operations manifest, and the job over it.
+async fn batch(
+    args: &Args,
+    target: &str,
+    config: &ReprocessConfig,
+    shared: &aws_config::SdkConfig,
+    lister: S3Source,
+    progress: &ProgressBar,
+) -> anyhow::Result<ExitCode> {
+    let target = ManifestTarget::parse(target)?;
+    if args.create_job && !matches!(target, ManifestTarget::S3(_)) {
+        anyhow::bail!("--create-job needs the manifest in S3: --manifest-out s3://BUCKET/KEY");
+    }
+    // Without a graph (or with --force), every .ork object: the function still skips the
+    // unchanged ones itself unless the job forces.
+    let graph = match GraphConfig::from_env().context("reading NEO4J_* settings")? {
+        Some(c) if !args.force => Some(connect(c).await?),
+        _ => None,
+    };
+    if graph.is_none() && !args.force {
+        eprintln!("ork: NEO4J_URI is not set: the manifest lists every .ork object");
+    }
+    let (todo, counts) = reprocess::needing_work(&lister, graph.as_ref(), config, progress).await?;
+    let versions = if args.manifest_versions {
+        manifest::current_versions(lister.client(), &config.bucket, &config.prefix).await?
+    } else {
+        Default::default()
+    };
+    let entries: Vec<ManifestEntry> = todo
+        .iter()
+        .map(|o| ManifestEntry {
+            bucket: config.bucket.clone(),
+            key: o.key.clone(),
+            version_id: versions.get(&o.key).cloned(),
+        })
+        .collect();
+    let written = manifest::write(&target, &manifest::to_csv(&entries), lister.client()).await?;
+    progress.finish_and_clear();
+    let place = match &written {
+        Some(w) => format!(
+            "s3://{}/{} (ETag {})",
+            w.location.bucket, w.location.key, w.etag
+        ),
+        None => args.manifest_out.clone().unwrap_or_default(),
+    };
+    println!(
+        "manifest: {} of {} .ork objects ({} unchanged, {} other keys) written to {place}",
+        entries.len(),
+        counts.listed,
+        counts.skipped,
+        counts.ignored
+    );
+    let Some(written) = written.filter(|_| args.create_job) else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    if entries.is_empty() {
+        println!("nothing needs processing: no job created");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let request = JobRequest::new(&job_config(args, &written)?)?;
+    if args.dry_run {
+        println!("{}", serde_json::to_string_pretty(&request)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let client = aws_sdk_s3control::Client::new(shared);
+    let job_id = batch_job::create_job(&client, &request).await?;
+    println!("job: {job_id}");
+    println!(
+        "follow it: aws s3control describe-job --account-id {} --job-id {job_id}",
+        request.account_id
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The job's settings from the flags and the manifest just written.
+fn job_config(args: &Args, written: &manifest::WrittenManifest) -> anyhow::Result<JobConfig> {
+    let role_arn = args
+        .role_arn
+        .clone()
+        .context("--create-job needs --role-arn")?;
+    let function_arn = args
+        .function_arn
+        .clone()
+        .context("--create-job needs --function-arn")?;
+    let report = args
+        .report
+        .to_str()
+        .and_then(S3Location::parse)
+        .context("--create-job needs --report s3://BUCKET/PREFIX for the completion report")?;
+    let account_id = match &args.account_id {
+        Some(id) => id.clone(),
+        None => batch_job::account_of(&role_arn)
+            .context("no account id in the role ARN: give --account-id")?
+            .to_string(),
+    };
+    let partition = batch_job::partition_of(&role_arn)
+        .unwrap_or("aws")
+        .to_string();
+    Ok(JobConfig {
+        account_id,
+        role_arn,
+        function_arn,
+        manifest_arn: written.location.object_arn(&partition),
+        manifest_etag: written.etag.clone(),
+        manifest_versions: args.manifest_versions,
+        report_bucket_arn: format!("arn:{partition}:s3:::{}", report.bucket),
+        report_prefix: report.key,
+        report_scope: args.report_scope,
+        priority: args.priority,
+        force: args.force,
+        description: format!(
+            "ork reprocess s3://{}/{} (ork-processor {})",
+            args.bucket,
+            args.prefix,
+            ork_processor::VERSION
+        ),
     })
 }
 
