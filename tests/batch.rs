@@ -473,11 +473,11 @@ async fn batch_fixtures_and_versions_on_local_servers() {
     assert_eq!(current_versions.get(key), Some(&versions[1]));
 
     for key in keys {
-        sink.delete_design(&graph::design_id(&bucket, &key))
+        sink.delete_design(&graph::design_id(&bucket, &key), None)
             .await
             .unwrap();
     }
-    sink.delete_design(&id).await.unwrap();
+    sink.delete_design(&id, None).await.unwrap();
 }
 
 /// `ork reprocess --manifest-out` and `--create-job --dry-run` as an operator runs them: the
