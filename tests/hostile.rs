@@ -343,8 +343,8 @@ fn check(case: &Case) {
     let uploads = images.uploads();
     assert_eq!(
         images.public_ids().len(),
-        3,
-        "{name}: the good version's images"
+        ork_processor::publish::ImageKind::ALL.len(),
+        "{name}: the good version's images (profile, thumbnail, SVG, flight chart PNG and SVG)"
     );
 
     // …then the hostile bytes under the same key.
@@ -402,7 +402,11 @@ fn check(case: &Case) {
             );
             // Its images are neither replaced nor deleted.
             assert_eq!(images.uploads(), uploads, "{name}: no image uploaded");
-            assert_eq!(images.public_ids().len(), 5, "{name}: images kept");
+            assert_eq!(
+                images.public_ids().len(),
+                ork_processor::publish::ImageKind::ALL.len(),
+                "{name}: images kept"
+            );
         }
         None => {
             // A valid design: it is the new good version.
