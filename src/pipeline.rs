@@ -435,7 +435,14 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     let result = rounds(ports, config, bucket, key, times, &mut lost).await;
     if let Some(sha256) = lost {
         let started = Instant::now();
-        settle_uploads(ports, config, &graph::design_id(bucket, key), &sha256).await;
+        settle_uploads(
+            ports,
+            config,
+            &graph::design_id(bucket, key),
+            &sha256,
+            Settle::Lost,
+        )
+        .await;
         times.upload += started.elapsed();
     }
     result
@@ -528,32 +535,55 @@ async fn timed<T>(f: impl Future<Output = T>) -> (T, Duration) {
     (out, started.elapsed())
 }
 
-/// Deletes the images uploaded for a version whose write did not go through (it lost a race,
-/// or failed), unless the stored design is that very version: the write committed after all
-/// (its answer was lost), or another worker wrote the same bytes under the same ids. The
-/// graph is asked again, with growing pauses, for up to [`PipelineConfig::settle_within`]
-/// (a dropped connection usually comes back at once); should it never answer, the images
-/// stay, and a retry of the same bytes uses them. Best effort: a failed deletion costs
-/// storage, never a shown image.
+/// When to give up images uploaded for a version that is not (yet) stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    /// The write lost a race: another version is stored, and any worker still holding these
+    /// bytes read the same stale version, so its guarded write fails too. Delete unless the
+    /// stored design is this version.
+    Lost,
+    /// The write, or an upload, failed. The write may still have committed (its answer lost),
+    /// and another worker with the same bytes (a duplicated event) uploads to the same ids and
+    /// may be about to commit them: delete only once the graph has shown, for all of
+    /// [`PipelineConfig::settle_within`], another version than this one.
+    Failed,
+}
+
+/// Deletes the images uploaded for a version whose write did not go through, unless the
+/// stored design is that very version (see [`Settle`]). The graph is asked again with growing
+/// pauses; should it never answer within [`PipelineConfig::settle_within`], the images stay,
+/// and a retry of the same bytes uses them. Best effort: a failed deletion costs storage,
+/// never a shown image.
 async fn settle_uploads<S: ObjectSource, G: GraphSink, I: ImageStore>(
     ports: &Ports<'_, S, G, I>,
     config: &PipelineConfig,
     design_id: &str,
     sha256: &str,
+    how: Settle,
 ) {
     let deadline = Instant::now() + config.settle_within;
     let mut pause = Duration::from_millis(100);
-    let stored = loop {
+    let mut answered = false;
+    loop {
         match ports.graph.stored(&[design_id.to_owned()]).await {
-            Ok(mut stored) => break stored.pop(),
-            Err(_) if Instant::now() + pause < deadline => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(2));
+            Ok(mut stored) => {
+                if stored.pop().is_some_and(|s| s.sha256 == sha256) {
+                    return;
+                }
+                answered = true;
+                if how == Settle::Lost {
+                    break;
+                }
             }
-            Err(_) => return,
+            Err(_) => {}
         }
-    };
-    if stored.is_some_and(|s| s.sha256 == sha256) {
+        if Instant::now() + pause >= deadline {
+            break;
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+    if !answered {
         return;
     }
     let version = graph::StoredDesign {
@@ -702,16 +732,28 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         .as_ref()
         .is_some_and(|p| p.status == "ok" && p.sha256 == analysis.source.sha256);
     let started = Instant::now();
-    let images = upload_all(
-        ports.images,
-        &design_id,
-        &analysis.source.sha256,
-        files,
-        shown,
-    )
-    .await;
+    let images = upload_all(ports.images, &design_id, &analysis.source.sha256, files).await;
     times.upload += started.elapsed();
-    let images = images?;
+    let images = match images {
+        Ok(images) => images,
+        // The ones that went up are given up like those of a failed write (unless they are
+        // the ids the stored design shows).
+        Err(e) => {
+            if !shown {
+                let started = Instant::now();
+                settle_uploads(
+                    ports,
+                    config,
+                    &design_id,
+                    &analysis.source.sha256,
+                    Settle::Failed,
+                )
+                .await;
+                times.upload += started.elapsed();
+            }
+            return Err(e);
+        }
+    };
 
     // Written only while the graph still holds what was read above: the images to delete
     // once replaced were chosen from it, and a worker that wrote since must not be undone.
@@ -739,7 +781,14 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         Err(e) => {
             if !shown {
                 let started = Instant::now();
-                settle_uploads(ports, config, &design_id, &analysis.source.sha256).await;
+                settle_uploads(
+                    ports,
+                    config,
+                    &design_id,
+                    &analysis.source.sha256,
+                    Settle::Failed,
+                )
+                .await;
                 times.upload += started.elapsed();
             }
             return Err(e.into());
@@ -753,15 +802,14 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     })))
 }
 
-/// Uploads a design version's images all at once and returns their URLs. When one fails, the
-/// ones that went up are deleted again (unless `shown`: the stored design shows these very
-/// ids) before the error is returned, so that a failed attempt leaves nothing behind.
+/// Uploads a design version's images all at once and returns their URLs, or the first
+/// failure once every upload has ended (the caller then gives up the ones that went up, see
+/// [`settle_uploads`]).
 async fn upload_all<I: ImageStore>(
     images: &I,
     design_id: &str,
     sha256: &str,
     files: Vec<(ImageKind, Vec<u8>)>,
-    shown: bool,
 ) -> Result<graph::Images, PipelineError> {
     let folder = images.folder().to_string();
     let content = crate::publish::content_tag(sha256);
@@ -782,19 +830,10 @@ async fn upload_all<I: ImageStore>(
             Err(_) => {}
         }
     }
-    let Some(failure) = failure else {
-        return Ok(urls);
-    };
-    if !shown {
-        let up = uploads
-            .iter()
-            .zip(&results)
-            .filter(|(_, r)| r.is_ok())
-            .map(|((_, u), _)| images.delete(u.public_id()));
-        // Best effort: the upload's failure is what the caller needs to know.
-        let _ = futures_util::future::join_all(up).await;
+    match failure {
+        None => Ok(urls),
+        Some(failure) => Err(failure.into()),
     }
-    Err(failure.into())
 }
 
 /// Where the URL of an image of `kind` goes on the `Design` node.
