@@ -565,17 +565,15 @@ async fn settle_uploads<S: ObjectSource, G: GraphSink, I: ImageStore>(
     let mut pause = Duration::from_millis(100);
     let mut answered = false;
     loop {
-        match ports.graph.stored(&[design_id.to_owned()]).await {
-            Ok(mut stored) => {
-                if stored.pop().is_some_and(|s| s.sha256 == sha256) {
-                    return;
-                }
-                answered = true;
-                if how == Settle::Lost {
-                    break;
-                }
+        // An error (the graph unreachable) is asked again after the pause.
+        if let Ok(mut stored) = ports.graph.stored(&[design_id.to_owned()]).await {
+            if stored.pop().is_some_and(|s| s.sha256 == sha256) {
+                return;
             }
-            Err(_) => {}
+            answered = true;
+            if how == Settle::Lost {
+                break;
+            }
         }
         if Instant::now() + pause >= deadline {
             break;
