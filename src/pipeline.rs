@@ -591,6 +591,19 @@ async fn settle_uploads<S: ObjectSource, G: GraphSink, I: ImageStore>(
     let _ = delete_images(ports.images, design_id, &version).await;
 }
 
+/// [`settle_uploads`] after a failed upload or write, timed as upload time.
+async fn give_up<S: ObjectSource, G: GraphSink, I: ImageStore>(
+    ports: &Ports<'_, S, G, I>,
+    config: &PipelineConfig,
+    design_id: &str,
+    sha256: &str,
+    times: &mut StageTimes,
+) {
+    let started = Instant::now();
+    settle_uploads(ports, config, design_id, sha256, Settle::Failed).await;
+    times.upload += started.elapsed();
+}
+
 /// A round of [`process_object`]: done, or its write lost a race.
 enum Attempt {
     Done(Box<Round>),
@@ -738,16 +751,7 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         // the ids the stored design shows).
         Err(e) => {
             if !shown {
-                let started = Instant::now();
-                settle_uploads(
-                    ports,
-                    config,
-                    &design_id,
-                    &analysis.source.sha256,
-                    Settle::Failed,
-                )
-                .await;
-                times.upload += started.elapsed();
+                give_up(ports, config, &design_id, &analysis.source.sha256, times).await;
             }
             return Err(e);
         }
@@ -778,16 +782,7 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         // the graph is asked before the uploads are deleted.
         Err(e) => {
             if !shown {
-                let started = Instant::now();
-                settle_uploads(
-                    ports,
-                    config,
-                    &design_id,
-                    &analysis.source.sha256,
-                    Settle::Failed,
-                )
-                .await;
-                times.upload += started.elapsed();
+                give_up(ports, config, &design_id, &analysis.source.sha256, times).await;
             }
             return Err(e.into());
         }
