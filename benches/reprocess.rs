@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use indicatif::ProgressBar;
+use ork_processor::bucket::reprocess::{self, Cancel, LocalDispatch, ReprocessConfig};
 use ork_processor::graph::{self, GraphConfig, GraphSink, Neo4jSink};
 use ork_processor::lambda::s3::S3Source;
 use ork_processor::pipeline::{PipelineConfig, Ports};
 use ork_processor::publish::MemoryStore;
-use ork_processor::reprocess::{self, Cancel, LocalDispatch, ReprocessConfig};
 
 /// Objects per iteration.
 const OBJECTS: usize = 32;

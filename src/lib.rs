@@ -1,46 +1,34 @@
 //! ork-processor: turns OpenRocket `.ork` design files into a design model (and, in later
 //! stages, figures, images and a graph).
 //!
-//! Code map:
-//! * [`ork`]: the reader — container sniffing, the streaming XML pass, conversion to the model;
-//! * [`model`]: the design model, plain data with serde and no I/O;
-//! * [`geometry`]: resolved shapes and physical figures (length, diameter, mass, CG, CP);
-//! * [`render`]: side-profile images (PNG, thumbnail, SVG) from one display list;
-//! * [`graph`]: the design graph — pure Cypher planning, a `.cypher`/JSON rendering, and the
-//!   Neo4j sink (neo4rs) behind the `GraphSink` trait;
-//! * [`inspect`]: the human-readable view used by `ork inspect`;
-//! * [`publish`]: the Cloudinary image store (signed uploads, destroy, retries) behind the
-//!   `ImageStore` trait;
+//! The code map, the layers and the invariants are in `ARCHITECTURE.md`. In short, from the top:
+//! * `src/bin/`: the thin binaries, `ork` (the CLI) and `bootstrap` (the Lambda);
+//! * [`lambda`] (the S3 and Batch Operations handler) and [`bucket`] (whole-bucket runs:
+//!   reprocess, redrive, manifests, Batch Operations jobs): the entry points;
 //! * [`pipeline`]: the one place where the stages are put in order, over the
 //!   `ObjectSource` / `GraphSink` / `ImageStore` ports;
-//! * [`lambda`]: the S3 event and S3 Batch Operations handler, its S3 adapter, configuration
-//!   and metrics;
-//! * [`series`]: flight series — columns found by meaning, rows decoded as they stream,
-//!   downsampling that keeps the flight;
-//! * [`redrive`]: the on-failure queue's records done again (`ork reprocess --from-queue`);
-//! * [`reprocess`]: batch reprocessing of a design bucket (`ork reprocess`);
-//! * [`manifest`]: S3 Batch Operations CSV manifests (`ork reprocess --manifest-out`);
-//! * [`batch_job`]: the S3 Batch Operations job through S3 Control (`ork reprocess
-//!   --create-job`; only the CLI reaches it);
+//! * the stages: [`ork`] (container, streaming XML, conversion), [`series`] (flight series),
+//!   [`geometry`] (shapes and physical figures), [`render`] (profile images and the flight
+//!   chart), [`graph`] (Cypher plans and the Neo4j sink), [`publish`] (the Cloudinary image
+//!   store), [`inspect`] (the text view of `ork inspect`);
+//! * the bottom: [`model`] (the design model, plain data) and [`events`] (the wire contract of
+//!   S3 events, Batch Operations, on-failure records and object keys);
 //! * [`exercise`]: every stage that reads untrusted bytes, in one call (fuzzing, regressions).
 //!
-//! The binaries in `src/bin/` are thin: `ork` (the CLI) and `bootstrap` (the Lambda entry point).
+//! Arrows point only downward.
 
-pub mod batch_job;
+pub mod bucket;
+pub mod events;
 pub mod exercise;
 pub mod geometry;
 pub mod graph;
 pub mod inspect;
 pub mod lambda;
-pub mod manifest;
 pub mod model;
 pub mod ork;
 pub mod pipeline;
 pub mod publish;
-pub mod redrive;
 pub mod render;
-pub mod reprocess;
 pub mod series;
-
 /// The processor's version, recorded with everything it produces.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

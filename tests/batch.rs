@@ -8,11 +8,11 @@
 mod common;
 
 use common::stub::Stub;
+use ork_processor::bucket::manifest::{self, ManifestEntry, ManifestTarget};
+use ork_processor::events::batch::{BatchEvent, ResultCode, TaskResult};
+use ork_processor::events::invocation::Incoming;
 use ork_processor::graph::{self, GraphConfig, GraphSink, MemorySink, Neo4jSink};
-use ork_processor::lambda::batch::{BatchEvent, ResultCode, TaskResult};
-use ork_processor::lambda::event::Incoming;
 use ork_processor::lambda::handler::{Handler, Response};
-use ork_processor::manifest::{self, ManifestEntry, ManifestTarget};
 use ork_processor::pipeline::{
     FetchedObject, MemorySource, ObjectHead, ObjectSource, PipelineConfig, SourceError,
 };
@@ -341,7 +341,7 @@ async fn batch_fixtures_and_versions_on_local_servers() {
         };
         for task in &event.tasks {
             let raw = task.s3_key.as_deref().unwrap();
-            let key = ork_processor::lambda::event::decode_key(raw).unwrap();
+            let key = ork_processor::events::key::decode_key(raw).unwrap();
             if key.ends_with(".ork") && !key.contains("/missing/") {
                 s3.put_object()
                     .bucket(&bucket)

@@ -14,7 +14,7 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use ork_processor::batch_job::{self, JobConfig, JobError, JobRequest, ReportScope};
+use ork_processor::bucket::batch_job::{self, JobConfig, JobError, JobRequest, ReportScope};
 
 /// One request as it left the client.
 #[derive(Debug, Clone)]

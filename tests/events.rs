@@ -3,7 +3,7 @@
 mod common;
 
 use aws_lambda_events::event::s3::S3Event;
-use ork_processor::lambda::event::{jobs, JobKind, Skip};
+use ork_processor::events::s3::{jobs, JobKind, Skip};
 
 fn load(name: &str) -> S3Event {
     let path = common::testdata(&format!("events/{name}"));

@@ -22,9 +22,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::s3::S3Event;
+use ork_processor::events::{key::is_ork_key, s3 as event};
 use ork_processor::geometry::{self, GeometryError};
 use ork_processor::graph::{self, MemorySink, Neo4jSink, Statement, Value};
-use ork_processor::lambda::{event, handler::Handler};
+use ork_processor::lambda::handler::Handler;
 use ork_processor::ork::{self, OrkError, ParseOptions};
 use ork_processor::pipeline::{self, MemorySource, PipelineConfig, Ports, Processed, StageTimes};
 use ork_processor::publish::MemoryStore;
@@ -941,8 +942,8 @@ fn wrong_extension_keys_are_skipped() {
     // `.txt`, or a zipped one as `.ork.zip`, is skipped: nothing is read, nothing written, and
     // the good version under the `.ork` key is untouched.
     let _one_at_a_time = serial();
-    assert!(event::is_ork_key("uploads/VICTIM.ORK"));
-    assert!(event::is_ork_key("uploads/victim.Ork"));
+    assert!(is_ork_key("uploads/VICTIM.ORK"));
+    assert!(is_ork_key("uploads/victim.Ork"));
     for key in [
         "uploads/design.txt",
         "uploads/design.zip",
@@ -952,7 +953,7 @@ fn wrong_extension_keys_are_skipped() {
         "uploads/design.or",
         ".ork/design",
     ] {
-        assert!(!event::is_ork_key(key), "{key}");
+        assert!(!is_ork_key(key), "{key}");
     }
 
     let rt = tokio::runtime::Builder::new_current_thread()

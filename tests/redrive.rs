@@ -7,12 +7,12 @@
 
 mod common;
 
+use ork_processor::bucket::redrive::{self, FailureQueue, RedriveConfig, SqsQueue};
+use ork_processor::bucket::reprocess::{Cancel, LocalDispatch};
+use ork_processor::events::invocation::created_event;
 use ork_processor::graph::{self, GraphSink};
-use ork_processor::lambda::event::created_event;
 use ork_processor::pipeline::{PipelineConfig, Ports};
 use ork_processor::publish::{ImageStore, ImageUpload, MemoryStore, PublishError, StoredImage};
-use ork_processor::redrive::{self, FailureQueue, RedriveConfig, SqsQueue};
-use ork_processor::reprocess::{Cancel, LocalDispatch};
 
 /// A Lambda on-failure destination record around `payload`.
 fn destination_record(payload: serde_json::Value) -> String {

@@ -13,6 +13,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
+use ork_processor::bucket::reprocess::{
+    self, Cancel, Dispatch, LocalDispatch, Outcome, ReprocessConfig,
+};
 use ork_processor::graph::{
     self, Fingerprint, GraphConfig, GraphError, GraphPlan, GraphSink, Neo4jSink, StoredDesign,
     WriteStats,
@@ -23,7 +26,6 @@ use ork_processor::pipeline::{
 };
 use ork_processor::publish::MemoryStore;
 use ork_processor::render::RenderConfig;
-use ork_processor::reprocess::{self, Cancel, Dispatch, LocalDispatch, Outcome, ReprocessConfig};
 
 /// The live tests of this file take turns: together they would put six concurrent writers on
 /// the one local graph server, whose page-level optimistic locking then makes some writes give

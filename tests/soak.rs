@@ -36,14 +36,14 @@ use aws_lambda_events::event::s3::S3Event;
 use common::http_faults::HttpFaults;
 use common::proxy::Proxy;
 use common::stub::Stub;
+use ork_processor::bucket::redrive::{self, RedriveConfig, SqsQueue};
+use ork_processor::bucket::reprocess::{Cancel, LocalDispatch};
+use ork_processor::events::invocation::created_event;
 use ork_processor::graph::{self, GraphConfig, GraphSink, Neo4jSink, Statement};
-use ork_processor::lambda::event::created_event;
 use ork_processor::lambda::handler::Handler;
 use ork_processor::lambda::s3::S3Source;
 use ork_processor::pipeline::{PipelineConfig, Ports};
-use ork_processor::redrive::{self, RedriveConfig, SqsQueue};
 use ork_processor::render::RenderConfig;
-use ork_processor::reprocess::{Cancel, LocalDispatch};
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -159,7 +159,7 @@ fn event(bucket: &str, key: &str, removed: bool) -> Value {
 fn destination_record(payload: &Value, error: &str, request_id: &str) -> String {
     json!({
         "version": "1.0",
-        "timestamp": graph::rfc3339_utc(std::time::SystemTime::now()),
+        "timestamp": ork_processor::events::rfc3339_utc(std::time::SystemTime::now()),
         "requestContext": {
             "requestId": request_id,
             "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:ork-processor:$LATEST",
@@ -528,7 +528,7 @@ async fn soak(test: &str, objects: usize) {
                     };
                     let key = payload["Records"][0]["s3"]["object"]["key"]
                         .as_str()
-                        .and_then(|k| ork_processor::lambda::event::decode_key(k).ok())
+                        .and_then(|k| ork_processor::events::key::decode_key(k).ok())
                         .unwrap_or_default();
                     // The first event of an overwritten key: the key gets new bytes a moment
                     // later, while this invocation runs, and their event follows.

@@ -6,8 +6,8 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use ork_processor::events::invocation::Incoming;
 use ork_processor::lambda::config::{self, SecretsManager};
-use ork_processor::lambda::event::Incoming;
 use ork_processor::lambda::handler::{Handler, Response};
 use ork_processor::lambda::lazy::LazyNeo4j;
 use ork_processor::lambda::s3::S3Source;

@@ -53,8 +53,7 @@ pub use build::{
     build, series_points, ComponentRec, DesignGraph, NodeRec, RelRec, MAX_DESIGN_SERIES_POINTS,
 };
 pub use input::{
-    design_id, rfc3339_utc, sha256_hex, DesignInput, Figures, Images, Outcome, SourceObject,
-    DESIGN_ID_HEX_LEN,
+    design_id, sha256_hex, DesignInput, Figures, Images, Outcome, SourceObject, DESIGN_ID_HEX_LEN,
 };
 pub use neo4j::{GraphConfig, Neo4jSink};
 pub use plan::{

@@ -1,15 +1,41 @@
 //! The event handler: every record of an S3 event, or every task of an S3 Batch Operations
-//! job's event ([`super::batch`]), through the shared pipeline, with JSON logs and EMF metrics.
-//! Generic over its ports, so tests drive it with real local servers or fakes.
+//! job's event ([`crate::events::batch`]), through the shared pipeline, with JSON logs and EMF
+//! metrics. Generic over its ports, so tests drive it with real local servers or fakes.
+//!
+//! # S3 Batch Operations: one result per task
+//!
+//! The handler answers every task, and never fails the invocation for a task's sake:
+//!
+//! | what happened | `resultCode` |
+//! |---|---|
+//! | written, unchanged, or an invalid design recorded (permanent, nothing to retry) | `Succeeded` |
+//! | the task's version is no longer the key's current one (see below) | `Succeeded` |
+//! | a failure a retry may fix (throttling, graph unreachable, Cloudinary 429/5xx) | `TemporaryFailure` |
+//! | not an `.ork` key, a key that does not decode, over the size limit | `PermanentFailure` |
+//! | the key holds no object | `PermanentFailure` (never a `TemporaryFailure`) |
+//! | a failure that needs someone to act (wrong credentials, a bad setting) | `PermanentFailure` |
+//!
+//! A failure that needs someone to act is permanent here: S3 would retry a temporary one a few
+//! times for nothing, and a job whose tasks keep failing stops by its own failure threshold.
+//! The completion report lists those tasks with the reason; fix the cause and run a job again
+//! over the failed tasks.
+//!
+//! **Version ids.** The graph describes what a key holds *now* (see
+//! [`crate::pipeline::process_object`]), never an older version. A task that names a version
+//! therefore costs one HEAD first: when the key's current version is another one, the task is
+//! `Succeeded` with `superseded by version …` and nothing is processed (the newer upload had
+//! its own event, and processing the old bytes would put back a stale design). When it is the
+//! current version, or the bucket does not tell (unversioned), the key is processed as usual.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::s3::S3Event;
 use tracing::{error, info, warn};
 
-use super::batch::{self, BatchEvent, BatchResponse, ResultCode, TaskResult};
-use super::event::{self, Incoming, JobKind, Skip};
 use super::metrics::Metrics;
+use crate::events::batch::{self, BatchEvent, BatchResponse, ResultCode, TaskResult};
+use crate::events::invocation::{Incoming, Invocation};
+use crate::events::s3::{self as event, JobKind, Skip};
 use crate::graph::GraphSink;
 use crate::pipeline::{self, PipelineConfig, PipelineError, Ports, Processed, Removed, StageTimes};
 use crate::publish::ImageStore;
@@ -74,7 +100,7 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
     /// mark may ask to reprocess unchanged objects.
     pub async fn handle_invocation(
         &self,
-        invocation: &event::Invocation,
+        invocation: &Invocation,
         request_id: &str,
     ) -> Result<Summary, InvocationError> {
         match &invocation.reprocess {
@@ -110,7 +136,7 @@ impl<S: pipeline::ObjectSource, G: GraphSink, I: ImageStore> Handler<S, G, I> {
     }
 
     /// Handles an S3 Batch Operations event: one result per task, in order (see
-    /// [`super::batch`] for the result codes), then one EMF metrics line.
+    /// the module docs for the result codes), then one EMF metrics line.
     pub async fn handle_batch(&self, event: &BatchEvent, request_id: &str) -> BatchResponse {
         let forced;
         let config = if event.job.force() && !self.config.force {
@@ -351,7 +377,7 @@ fn failed(job: &event::Job, request_id: &str, e: &PipelineError, metrics: &mut M
 }
 
 /// A batch task's failure: temporary when a retry may fix it, else permanent (someone has to
-/// act; see [`super::batch`]).
+/// act; see the module docs).
 fn failure_code(e: &PipelineError) -> ResultCode {
     if e.is_transient() {
         ResultCode::TemporaryFailure

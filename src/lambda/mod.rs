@@ -1,9 +1,8 @@
 //! The Lambda: S3 events (and S3 Batch Operations jobs) in, designs in the graph and images on
 //! Cloudinary out.
 //!
-//! * [`event`]: S3 event records to jobs (key decoding, `.ork` filter), and which kind of event
-//!   an invocation carries;
-//! * [`batch`]: S3 Batch Operations events and their per-task answers;
+//! What the function is invoked with, and answers, is the wire contract in [`crate::events`].
+//!
 //! * [`handler`]: every record or task through [`crate::pipeline`], JSON logs, EMF metrics;
 //! * [`s3`]: the aws-sdk-s3 [`crate::pipeline::ObjectSource`];
 //! * [`lazy`]: a graph sink that connects on first use, so cold start does no network I/O;
@@ -12,9 +11,7 @@
 //!
 //! `src/bin/bootstrap.rs` builds the clients once and runs [`handler::Handler`] per event.
 
-pub mod batch;
 pub mod config;
-pub mod event;
 pub mod handler;
 pub mod lazy;
 pub mod logs;

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use super::xml::{name_hash, Doc, Node};
 use super::{OrkError, Warning};
 use crate::model::*;
+use crate::series::number::parse_text;
 
 /// The format versions OpenRocket's own reader accepts (`DocumentConfig.SUPPORTED_VERSIONS`).
 pub const KNOWN_VERSIONS: &[&str] = &[
@@ -26,15 +27,6 @@ const IGNORED: &[&str] = &[
     "linestyle",
     "designtype",
 ];
-
-/// Parses a number the way OpenRocket writes it; `NaN`/`Infinity` allowed.
-pub(crate) fn parse_f64_lenient(s: &str) -> Option<f64> {
-    match s {
-        "Infinity" | "+Infinity" => Some(f64::INFINITY),
-        "-Infinity" => Some(f64::NEG_INFINITY),
-        _ => s.parse().ok(),
-    }
-}
 
 /// A component's (or any element's) children, read once each.
 struct Fields<'a> {
@@ -130,7 +122,7 @@ impl<'a> Fields<'a> {
 
 fn number(n: Node<'_>) -> Result<f64, OrkError> {
     let t = n.text();
-    match parse_f64_lenient(t) {
+    match parse_text(t) {
         Some(v) if v.is_finite() => Ok(v),
         _ => Err(OrkError::BadNumber {
             element: n.name().to_string(),
@@ -164,7 +156,7 @@ fn auto_value(n: Node<'_>) -> Result<AutoValue, OrkError> {
     match parts.next() {
         Some(first) if first.eq_ignore_ascii_case("auto") => {
             let value = match parts.next() {
-                Some(v) => match parse_f64_lenient(v) {
+                Some(v) => match parse_text(v) {
                     Some(x) if x.is_finite() => Some(x),
                     _ => {
                         return Err(OrkError::BadNumber {
@@ -185,7 +177,7 @@ fn auto_value(n: Node<'_>) -> Result<AutoValue, OrkError> {
 /// A number attribute; `NaN` and absent read as `None`.
 fn attr_f64(n: Node<'_>, key: &str) -> Option<f64> {
     n.attr(key)
-        .and_then(|v| parse_f64_lenient(v.trim()))
+        .and_then(|v| parse_text(v.trim()))
         .filter(|v| v.is_finite())
 }
 
@@ -466,7 +458,7 @@ fn material(n: Node<'_>) -> Result<Material, OrkError> {
         position: n.position(),
     })?;
     let density_text = n.attr("density").unwrap_or("");
-    let density = parse_f64_lenient(density_text.trim())
+    let density = parse_text(density_text.trim())
         .filter(|d| d.is_finite())
         .ok_or_else(|| OrkError::BadNumber {
             element: format!("{} density", n.name()),
@@ -696,7 +688,7 @@ fn geometry(kind: ComponentKind, node: Node<'_>, f: &mut Fields<'_>) -> Result<G
                 for p in fp.children_named("point") {
                     let coord = |k: &str| {
                         let t = p.attr(k).unwrap_or("");
-                        parse_f64_lenient(t.trim())
+                        parse_text(t.trim())
                             .filter(|v| v.is_finite())
                             .ok_or_else(|| OrkError::BadNumber {
                                 element: format!("point {k}"),
@@ -852,7 +844,7 @@ fn conditions(node: Node<'_>, warnings: &mut Vec<Warning>) -> Result<Conditions,
     // Settings, not geometry: a NaN here is OpenRocket's "unset" and reads as None.
     let num = |f: &mut Fields<'_>, k: &str| {
         f.get(k)
-            .and_then(|n| parse_f64_lenient(n.text()))
+            .and_then(|n| parse_text(n.text()))
             .filter(|v| v.is_finite())
     };
     let c = Conditions {

@@ -742,7 +742,7 @@ fn parse_row(text: &[u8]) -> Option<Vec<f64>> {
     let text = std::str::from_utf8(text).ok()?;
     text.trim()
         .split(',')
-        .map(|v| super::convert::parse_f64_lenient(v.trim()))
+        .map(|v| crate::series::number::parse_text(v.trim()))
         .collect()
 }
 

@@ -11,14 +11,8 @@
 //! that wrote the file ([`NameEra`], from `<openrocket creator>`), and ignored when it is
 //! unknown.
 
+use super::names::{Column, BY_ERA, NAMES};
 use crate::model::Quantity;
-
-/// What a column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    Time,
-    Value(Quantity),
-}
 
 /// Lower case, white space trimmed and collapsed to single spaces.
 pub fn normalize(name: &str) -> String {
@@ -62,7 +56,6 @@ impl NameEra {
 /// The quantity a column name stands for, in any language and release of OpenRocket; the
 /// position names whose meaning changed need the file's [`NameEra`].
 pub fn identify(name: &str, era: Option<NameEra>) -> Option<Column> {
-    use super::names::{BY_ERA, NAMES};
     let key = normalize(name);
     if let Ok(i) = NAMES.binary_search_by(|(n, _)| (*n).cmp(key.as_str())) {
         return Some(NAMES[i].1);

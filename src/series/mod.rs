@@ -2,7 +2,7 @@
 //! they stream by and downsampled to a few hundred points that keep the flight's shape.
 //!
 //! * [`columns`] finds each quantity's column by its meaning, in any language OpenRocket
-//!   ships (`names.rs` holds every display name it has used);
+//!   ships (`names.rs` holds every display name it has used, and what a column holds);
 //! * [`number`] reads the values, quickly, as OpenRocket writes them;
 //! * [`downsample`] keeps at most [`SeriesConfig::max_points`] rows per branch, always with the
 //!   first and last rows, the highest altitude, vertical velocity and total acceleration, and
@@ -18,8 +18,9 @@ mod names;
 pub mod number;
 
 use crate::model::BranchSeries;
-pub use columns::{identify, Column, ColumnPlan, NameEra};
+pub use columns::{identify, ColumnPlan, NameEra};
 pub use downsample::{reduce, Dropped, Sampler, MAX_ABS};
+pub use names::Column;
 
 /// How much of the flight to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,15 +2,21 @@
 //! release: the `FlightDataType.TYPE_*` messages of every `messages*.properties` in the history of
 //! `openrocket/openrocket` (1 549 commits, locales ar, cs, de, en, es, fr, it, ja, nl, pl, pt,
 //! ru, tr, uk, uk_UA, zh, zh_CN), and the English names hard-coded before 1.1.6. Names are
-//! normalized as [`super::columns::normalize`] does. Generated from those files; edit with care.
+//! normalized as `columns::normalize` does (lower case, white space collapsed). Generated from those files; edit with care.
 //!
 //! The position columns are the one trap: `TYPE_POSITION_X` was "upwind" until 15.03 and is
 //! "East of launch" since 22.02, and ja, ru and zh_CN swapped their X and Y texts in 2021, so
 //! six names mean X in old files and Y in new ones (and OpenRocket 22.02+ reads an old
 //! "upwind" column as Y). Those are in [`BY_ERA`], resolved by the release that wrote the file.
 
-use super::columns::Column;
-use crate::model::Quantity::*;
+use crate::model::Quantity::{self, *};
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Time,
+    Value(Quantity),
+}
 
 /// (normalized name, column), sorted by name (bytes) for binary search.
 pub(super) static NAMES: &[(&str, Column)] = &[

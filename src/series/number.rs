@@ -1,6 +1,7 @@
 //! Numbers as OpenRocket writes them in data rows: short decimals (`0.248`, `1.013e5`, `-3`),
 //! `NaN`, `Inf`/`Infinity`. A fast path reads the common form exactly; anything else goes
-//! through the standard library's parser.
+//! through the standard library's parser ([`parse_text`], which the XML reader also uses for
+//! every other number in a file). It depends on nothing else in the crate.
 
 /// Exact powers of ten representable in an `f64`.
 const POW10: [f64; 23] = [
@@ -89,8 +90,18 @@ pub fn parse(s: &[u8]) -> Option<f64> {
 
 #[cold]
 fn slow(s: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(s).ok()?.trim();
-    crate::ork::convert::parse_f64_lenient(s)
+    parse_text(std::str::from_utf8(s).ok()?.trim())
+}
+
+/// Parses a number the way OpenRocket writes it anywhere in a file (attributes, element text);
+/// `NaN`, `Infinity` and `-Infinity` allowed. The XML reader's parser for every number outside
+/// data rows, and the slow path of [`parse`].
+pub fn parse_text(s: &str) -> Option<f64> {
+    match s {
+        "Infinity" | "+Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        _ => s.parse().ok(),
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! `ork reprocess`: the glue between the command line, the real adapters (S3, Neo4j,
-//! Cloudinary or the Lambda API) and [`ork_processor::reprocess::run`]; with `--manifest-out`
+//! Cloudinary or the Lambda API) and [`ork_processor::bucket::reprocess::run`]; with `--manifest-out`
 //! and `--create-job`, the S3 Batch Operations manifest and job instead.
 
 use std::path::PathBuf;
@@ -8,18 +8,18 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use ork_processor::batch_job::{self, JobConfig, JobRequest, ReportScope};
+use ork_processor::bucket::batch_job::{self, JobConfig, JobRequest, ReportScope};
+use ork_processor::bucket::manifest::{self, ManifestEntry, ManifestTarget, S3Location};
+use ork_processor::bucket::redrive::{self, RedriveConfig, SqsQueue};
+use ork_processor::bucket::reprocess::{
+    self, Cancel, LambdaDispatch, LocalDispatch, Report, ReprocessConfig,
+};
 use ork_processor::graph::{GraphConfig, GraphSink, Neo4jSink};
 use ork_processor::lambda::config::{self, SecretsManager};
 use ork_processor::lambda::s3::S3Source;
-use ork_processor::manifest::{self, ManifestEntry, ManifestTarget, S3Location};
 use ork_processor::ork::ParseOptions;
 use ork_processor::pipeline::{PipelineConfig, Ports};
 use ork_processor::publish::CloudinaryStore;
-use ork_processor::redrive::{self, RedriveConfig, SqsQueue};
-use ork_processor::reprocess::{
-    self, Cancel, LambdaDispatch, LocalDispatch, Report, ReprocessConfig,
-};
 
 /// The command's arguments.
 #[derive(clap::Args, Debug)]

@@ -1,5 +1,5 @@
 //! The S3 Batch Operations job of `ork reprocess --create-job`: a `LambdaInvoke` job over a
-//! manifest ([`crate::manifest`]), created through the S3 Control API (`CreateJob`).
+//! manifest ([`super::manifest`]), created through the S3 Control API (`CreateJob`).
 //!
 //! Only the `ork` binary reaches this module: the Lambda (`bootstrap`) never links the S3
 //! Control client.
@@ -200,7 +200,7 @@ impl JobRequest {
                 },
             },
             // At most 256 characters.
-            description: crate::lambda::batch::truncate(&config.description, 256).to_string(),
+            description: crate::events::batch::truncate(&config.description, 256).to_string(),
             priority: config.priority,
             role_arn: config.role_arn.clone(),
         })

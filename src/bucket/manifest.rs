@@ -6,12 +6,12 @@
 //! [`encode_key_strict`] (a space as `%20`, `+` as `%2B`, never a bare `+`), so that any URL
 //! decoder, form-style or not, reads back the key; a key holds no comma or quote once encoded,
 //! so no CSV quoting is needed. Jobs hand the key to the function still encoded, and
-//! [`crate::lambda::batch`] decodes it.
+//! [`crate::events::batch`] decodes it.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::lambda::event::{decode_key, encode_key_strict};
+use crate::events::key::{decode_key, encode_key_strict};
 
 /// Why a manifest could not be read or written.
 #[derive(Debug, thiserror::Error)]

@@ -11,33 +11,14 @@
 //!             "s3VersionId": "…"}]}
 //! ```
 //!
-//! Keys arrive URL-encoded, as in S3 events ([`super::event::decode_key`]). The function
-//! answers every task, and never fails the invocation for a task's sake:
-//!
-//! | what happened | `resultCode` |
-//! |---|---|
-//! | written, unchanged, or an invalid design recorded (permanent, nothing to retry) | `Succeeded` |
-//! | the task's version is no longer the key's current one (see below) | `Succeeded` |
-//! | a failure a retry may fix (throttling, graph unreachable, Cloudinary 429/5xx) | `TemporaryFailure` |
-//! | not an `.ork` key, a key that does not decode, over the size limit | `PermanentFailure` |
-//! | the key holds no object | `PermanentFailure` (never a `TemporaryFailure`) |
-//! | a failure that needs someone to act (wrong credentials, a bad setting) | `PermanentFailure` |
-//!
-//! A failure that needs someone to act is permanent here: S3 would retry a temporary one a few
-//! times for nothing, and a job whose tasks keep failing stops by its own failure threshold.
-//! The completion report lists those tasks with the reason; fix the cause and run a job again
-//! over the failed tasks.
-//!
-//! **Version ids.** The graph describes what a key holds *now* (see
-//! [`crate::pipeline::process_object`]), never an older version. A task that names a version
-//! therefore costs one HEAD first: when the key's current version is another one, the task is
-//! `Succeeded` with `superseded by version …` and nothing is processed (the newer upload had
-//! its own event, and processing the old bytes would put back a stale design). When it is the
-//! current version, or the bucket does not tell (unversioned), the key is processed as usual.
+//! Keys arrive URL-encoded, as in S3 events ([`super::key::decode_key`]). The function answers
+//! every task with a [`ResultCode`] and a short `resultString` ([`MAX_RESULT_STRING_BYTES`]),
+//! and tells S3 to treat missing keys as [`TREAT_MISSING_KEYS_AS`]. Which code each outcome
+//! gets is the handler's policy (`lambda::handler`).
 
 use serde::{Deserialize, Serialize};
 
-use super::event::{decode_key, is_ork_key};
+use super::key::{decode_key, is_ork_key};
 
 /// The answer S3 Batch Operations is told to give a task whose key is missing, instead of
 /// retrying it.

@@ -7,13 +7,10 @@
 //!      └── delete when every job of the message is done; keep it, with the reason, otherwise
 //! ```
 //!
-//! A message is a Lambda on-failure destination record, as AWS documents it:
-//! `{"version": "1.0", "timestamp", "requestContext": {"requestId", "functionArn", "condition",
-//! "approximateInvokeCount"}, "requestPayload": <the event>, "responseContext", "responsePayload"}`.
-//! The payload is the S3 event the function failed on, or one `ork reprocess --via-lambda`
-//! sent (with `orkReprocess.force`). Each of its records is done again through the same
-//! [`pipeline`] as the Lambda ([`crate::reprocess::LocalDispatch`]), or the whole payload is
-//! sent to the function again ([`crate::reprocess::LambdaDispatch`]).
+//! A message is a Lambda on-failure destination record ([`crate::events::failure`]). Each of
+//! its records is done again through the same [`pipeline`] as the Lambda
+//! ([`super::reprocess::LocalDispatch`]), or the whole payload is sent to the function again
+//! ([`super::reprocess::LambdaDispatch`]).
 //!
 //! Invariants:
 //! * A message is deleted only once every record it holds is done (written, unchanged,
@@ -30,11 +27,12 @@ use futures_util::stream::{self, StreamExt};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use crate::graph::{self, GraphSink};
-use crate::lambda::event::{self, Invocation, Job, JobKind, Skip};
+use super::reprocess::{LambdaDispatch, LocalDispatch, Outcome};
+use crate::events::failure::{parse_record, FailedInvocation};
+use crate::events::s3::JobKind;
+use crate::graph::GraphSink;
 use crate::pipeline::{self, ObjectSource, PipelineConfig, Processed, Removed, StageTimes};
 use crate::publish::ImageStore;
-use crate::reprocess::{LambdaDispatch, LocalDispatch, Outcome};
 
 /// One message read from the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,58 +146,6 @@ impl FailureQueue for SqsQueue {
             .map_err(|e| self.error("ChangeMessageVisibility", e))?;
         Ok(())
     }
-}
-
-/// A failed invocation, read from its destination record.
-#[derive(Debug, Clone)]
-pub struct FailedInvocation {
-    /// The original event, to send to the function again as it was.
-    pub payload: serde_json::Value,
-    /// Whether it was a forced `ork reprocess` event.
-    pub force: bool,
-    /// What its records ask for; records that ask for nothing (not `.ork`, other events) are
-    /// left out.
-    pub jobs: Vec<Job>,
-    /// Why the function failed, as its destination record says (`responsePayload`).
-    pub error: Option<String>,
-}
-
-/// Reads a destination record (see the module docs).
-pub fn parse_record(body: &str) -> Result<FailedInvocation, String> {
-    let record: serde_json::Value =
-        serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
-    let payload = record
-        .get("requestPayload")
-        .filter(|p| p.is_object())
-        .ok_or("no requestPayload: not a Lambda destination record")?
-        .clone();
-    let invocation: Invocation = serde_json::from_value(payload.clone())
-        .map_err(|e| format!("requestPayload holds no S3 record: {e}"))?;
-    if invocation.event.records.is_empty() {
-        return Err("requestPayload holds no S3 record".into());
-    }
-    let mut jobs = Vec::new();
-    for result in event::jobs(&invocation.event) {
-        match result {
-            Ok(job) => jobs.push(job),
-            Err(Skip::Malformed { reason }) => {
-                return Err(format!("a record is malformed: {reason}"))
-            }
-            Err(Skip::NotOrk { .. } | Skip::OtherEvent { .. }) => {}
-        }
-    }
-    let error = record.get("responsePayload").and_then(|r| {
-        r.get("errorMessage")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string)
-            .or_else(|| (!r.is_null()).then(|| r.to_string()))
-    });
-    Ok(FailedInvocation {
-        force: invocation.reprocess.is_some_and(|m| m.force),
-        payload,
-        jobs,
-        error,
-    })
 }
 
 /// How a failed invocation is done again.
@@ -394,7 +340,7 @@ pub async fn run<Q: FailureQueue, R: Redo>(
     redo: &R,
     config: &RedriveConfig,
     progress: &ProgressBar,
-    cancel: &crate::reprocess::Cancel,
+    cancel: &super::reprocess::Cancel,
 ) -> Result<RedriveReport, RedriveError> {
     let started = Instant::now();
     let mut report = RedriveReport {
@@ -402,7 +348,7 @@ pub async fn run<Q: FailureQueue, R: Redo>(
         mode: redo.mode(),
         dry_run: config.dry_run,
         processor_version: crate::VERSION,
-        started_at: graph::rfc3339_utc(SystemTime::now()),
+        started_at: crate::events::rfc3339_utc(SystemTime::now()),
         finished_at: String::new(),
         seconds: 0.0,
         counts: RedriveCounts::default(),
@@ -451,7 +397,7 @@ pub async fn run<Q: FailureQueue, R: Redo>(
             queue.release(receipt).await?;
         }
     }
-    report.finished_at = graph::rfc3339_utc(SystemTime::now());
+    report.finished_at = crate::events::rfc3339_utc(SystemTime::now());
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -543,60 +489,6 @@ fn count(c: &mut RedriveCounts, r: &MessageReport) {
             Some(Outcome::Dispatched) => c.dispatched += 1,
             Some(Outcome::Failed { .. }) => c.failed += 1,
             None => {}
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(payload: serde_json::Value) -> String {
-        serde_json::json!({
-            "version": "1.0",
-            "timestamp": "2026-12-01T10:00:00.000Z",
-            "requestContext": {
-                "requestId": "e4b46cbf-b738-xmpl-8880-a18cdf61200e",
-                "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:ork-processor:$LATEST",
-                "condition": "RetriesExhausted",
-                "approximateInvokeCount": 3
-            },
-            "requestPayload": payload,
-            "responseContext": {
-                "statusCode": 200,
-                "executedVersion": "$LATEST",
-                "functionError": "Unhandled"
-            },
-            "responsePayload": {
-                "errorMessage": "1 record(s) failed transiently",
-                "errorType": "&alloc::boxed::Box<dyn core::error::Error>"
-            }
-        })
-        .to_string()
-    }
-
-    #[test]
-    fn destination_records_give_their_jobs() {
-        let created =
-            event::created_event("us-east-1", "b", "uploads/my rocket+v2.ork", 10, None, true);
-        let f = parse_record(&record(created)).unwrap();
-        assert!(f.force);
-        assert_eq!(f.jobs.len(), 1);
-        assert_eq!(f.jobs[0].key, "uploads/my rocket+v2.ork");
-        assert_eq!(f.jobs[0].kind, JobKind::Created);
-        assert_eq!(f.error.as_deref(), Some("1 record(s) failed transiently"));
-
-        for (body, why) in [
-            ("not json".to_string(), "not JSON"),
-            (
-                serde_json::json!({"Records": []}).to_string(),
-                "no requestPayload",
-            ),
-            (record(serde_json::json!({"Records": []})), "no S3 record"),
-            (record(serde_json::json!({"detail": 1})), "no S3 record"),
-        ] {
-            let e = parse_record(&body).unwrap_err();
-            assert!(e.contains(why), "{body}: {e}");
         }
     }
 }

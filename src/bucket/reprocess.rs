@@ -35,8 +35,9 @@ use futures_util::stream::{self, StreamExt};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
+use crate::events::invocation::created_event;
+use crate::events::key::is_ork_key;
 use crate::graph::{self, GraphSink};
-use crate::lambda::event::{created_event, is_ork_key};
 use crate::pipeline::{
     self, ListPage, Listed, ObjectLister, ObjectSource, PipelineConfig, Ports, Processed,
     StageTimes,
@@ -295,7 +296,7 @@ pub struct Report {
 
 impl Report {
     fn finished(mut self, started: Instant) -> Self {
-        self.finished_at = graph::rfc3339_utc(SystemTime::now());
+        self.finished_at = crate::events::rfc3339_utc(SystemTime::now());
         self.seconds = started.elapsed().as_secs_f64();
         self
     }
@@ -495,7 +496,7 @@ pub async fn run<L: ObjectLister, G: GraphSink, D: Dispatch>(
         ));
     }
     let started = Instant::now();
-    let started_at = graph::rfc3339_utc(SystemTime::now());
+    let started_at = crate::events::rfc3339_utc(SystemTime::now());
     let (objects, mut counts) = list_ork(lister, config, progress).await?;
 
     // Finished in an interrupted run of the same kind (same ETag: not overwritten since).
