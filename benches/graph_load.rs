@@ -1,5 +1,5 @@
 //! Loading the largest corpus design into the graph database (`NEO4J_URI` and friends, e.g.
-//! from `infra/local/graphdb.sh env`), and planning it without a server. Prints the round trips
+//! from `infra/local/neo4j.sh env`), and planning it without a server. Prints the round trips
 //! per write, counted by the sink. Skips the database part when `NEO4J_URI` is unset.
 //!
 //! `cargo bench --bench graph_load`

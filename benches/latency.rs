@@ -1,5 +1,5 @@
 //! Upload-to-visible latency through the latency harness: the real adapters (S3 on moto, the
-//! graph on ArcadeDB over Bolt, Cloudinary's signed API on the stub) behind fixed network
+//! graph on Neo4j 5 over Bolt, Cloudinary's signed API on the stub) behind fixed network
 //! delays, over 16 corpus designs processed one after another with warm connections, as a
 //! Lambda container handles its events.
 //!

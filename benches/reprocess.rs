@@ -1,10 +1,10 @@
 //! Batch reprocessing throughput against the local servers: designs per second at concurrency
-//! 1, 2 and 4, with the real S3 adapter (moto), the real graph sink (ArcadeDB over Bolt) and
+//! 1, 2 and 4, with the real S3 adapter (moto), the real graph sink (Neo4j 5 over Bolt) and
 //! the production render; images go to the in-memory store (the Cloudinary stub is a
 //! single-threaded Python server and would measure itself). Every iteration is a forced run
 //! over the same 32 objects.
 //!
-//! Run with the servers up: `bash infra/local/graphdb.sh start && bash infra/local/s3.sh start`,
+//! Run with the servers up: `bash infra/local/neo4j.sh start && bash infra/local/s3.sh start`,
 //! `eval` their `env` output, then `cargo bench --bench reprocess`. Skipped (with a message)
 //! when `AWS_ENDPOINT_URL_S3` or `NEO4J_URI` is unset.
 
@@ -43,7 +43,7 @@ fn bench(c: &mut Criterion) {
         return;
     }
     let Ok(Some(graph_config)) = GraphConfig::from_env() else {
-        eprintln!("SKIPPED reprocess bench: NEO4J_URI is not set (infra/local/graphdb.sh)");
+        eprintln!("SKIPPED reprocess bench: NEO4J_URI is not set (infra/local/neo4j.sh)");
         return;
     };
     ork_processor::lambda::install_crypto_provider();

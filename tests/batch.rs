@@ -306,7 +306,7 @@ async fn batch_fixtures_and_versions_on_local_servers() {
         return;
     }
     let Some(graph_config) = GraphConfig::from_env().unwrap() else {
-        eprintln!("SKIPPED batch_fixtures_and_versions_on_local_servers: NEO4J_URI is not set (infra/local/graphdb.sh starts a local graph database)");
+        eprintln!("SKIPPED batch_fixtures_and_versions_on_local_servers: NEO4J_URI is not set (infra/local/neo4j.sh starts a local graph database)");
         return;
     };
     let Some(stub) = Stub::start() else { return };

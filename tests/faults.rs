@@ -1,5 +1,5 @@
 //! Fault tolerance of the Lambda handler, on the real local servers as in `lambda_e2e.rs`: S3
-//! (moto, `infra/local/s3.sh`), the graph (ArcadeDB over Bolt, `infra/local/graphdb.sh`) and
+//! (moto, `infra/local/s3.sh`), the graph (Neo4j 5 over Bolt, `infra/local/neo4j.sh`) and
 //! the Cloudinary contract stub. One test per fault; each skips with a message when the S3 or
 //! graph server is not configured.
 //!
@@ -62,7 +62,7 @@ async fn env(test: &str) -> Option<Env> {
         return None;
     }
     let Some(graph_config) = GraphConfig::from_env().expect("graph settings") else {
-        eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/graphdb.sh starts a local graph database)");
+        eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/neo4j.sh starts a local graph database)");
         return None;
     };
     let stub = Stub::start()?;

@@ -11,7 +11,7 @@
 //! inflated, expanded or kept.
 //!
 //! `live_graph_keeps_the_last_good_version` does the same against the graph database
-//! (`NEO4J_URI`, see `infra/local/graphdb.sh`); it prints `SKIPPED …` when that is not set.
+//! (`NEO4J_URI`, see `infra/local/neo4j.sh`); it prints `SKIPPED …` when that is not set.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! The Lambda handler end to end, on real local servers: S3 (moto, `infra/local/s3.sh`), the
-//! graph (ArcadeDB over Bolt, `infra/local/graphdb.sh`) and the Cloudinary contract stub.
+//! graph (Neo4j 5 over Bolt, `infra/local/neo4j.sh`) and the Cloudinary contract stub.
 //! Skips with a message when the S3 or graph server is not configured (`infra/local/test.sh`
 //! starts both).
 
@@ -68,7 +68,7 @@ async fn s3_events_end_to_end() {
         return;
     }
     let Some(graph_config) = GraphConfig::from_env().unwrap() else {
-        eprintln!("SKIPPED s3_events_end_to_end: NEO4J_URI is not set (infra/local/graphdb.sh starts a local graph database)");
+        eprintln!("SKIPPED s3_events_end_to_end: NEO4J_URI is not set (infra/local/neo4j.sh starts a local graph database)");
         return;
     };
     let Some(stub) = Stub::start() else { return };

@@ -1,5 +1,5 @@
 //! Redrive from the on-failure queue against the local servers: SQS and S3 on moto, the graph
-//! on ArcadeDB. Destination records (as Lambda writes them) of a created object, a forced
+//! on Neo4j 5. Destination records (as Lambda writes them) of a created object, a forced
 //! `ork reprocess` event, a removal and an unreadable message: a first redrive whose image
 //! store fails keeps exactly the messages whose jobs failed, a second one finishes them, and a
 //! dry run changes nothing. Skips (with a message) without `AWS_ENDPOINT_URL_S3` or

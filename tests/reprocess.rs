@@ -1,4 +1,4 @@
-//! `ork reprocess` against the local S3 server (moto) and the local graph database (ArcadeDB):
+//! `ork reprocess` against the local S3 server (moto) and the local graph database (Neo4j 5):
 //! a few hundred objects (corpus files under many keys), a run stopped half-way and resumed
 //! (each object processed exactly once), a second run that skips everything without a
 //! download, a forced run cancelled and resumed, and the `ork` binary itself stopped by
@@ -156,7 +156,7 @@ fn live(test: &str) -> Option<GraphConfig> {
     match GraphConfig::from_env().unwrap() {
         Some(c) => Some(c),
         None => {
-            eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/graphdb.sh starts a local graph database)");
+            eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/neo4j.sh starts a local graph database)");
             None
         }
     }

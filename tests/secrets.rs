@@ -8,7 +8,7 @@
 //! expected to log, so that a silent logger cannot pass.
 //!
 //! The handler part needs the local S3 (moto, which also serves Secrets Manager) and graph
-//! servers (`infra/local/s3.sh`, `infra/local/graphdb.sh`) and skips without them.
+//! servers (`infra/local/s3.sh`, `infra/local/neo4j.sh`) and skips without them.
 
 // The Lambda's futures (S3 + Secrets Manager + Neo4j + Cloudinary) nest deeper than the default
 // limit, as in bootstrap.
@@ -302,7 +302,7 @@ fn the_lambda_never_logs_a_secret() {
         return;
     };
     let Some(graph_env) = GraphConfig::from_env().expect("graph settings") else {
-        eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/graphdb.sh starts a local graph database)");
+        eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/neo4j.sh starts a local graph database)");
         return;
     };
     let n = nonce();

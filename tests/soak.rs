@@ -1,5 +1,5 @@
 //! The fault soak: objects go through the real Lambda handler, eight invocations at a time,
-//! against the local S3 (moto), the graph server (ArcadeDB over Bolt) and the Cloudinary
+//! against the local S3 (moto), the graph server (Neo4j 5 over Bolt) and the Cloudinary
 //! stub, while faults are injected, and nothing may be lost.
 //!
 //! * The bucket: corpus designs (or `testdata/` files without the corpus) under distinct keys,
@@ -223,7 +223,7 @@ async fn setup(test: &str) -> Option<Setup> {
         return None;
     };
     let Some(graph_config) = GraphConfig::from_env().expect("graph settings") else {
-        eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/graphdb.sh starts a local graph database)");
+        eprintln!("SKIPPED {test}: NEO4J_URI is not set (infra/local/neo4j.sh starts a local graph database)");
         return None;
     };
     let stub = Stub::start()?;

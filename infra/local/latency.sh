@@ -8,7 +8,7 @@
 #   infra/local/latency.sh env      print the exports for a client:  eval "$(infra/local/latency.sh env)"
 #   infra/local/latency.sh status   what runs, on which ports, in front of what
 #   infra/local/latency.sh check    measure a Bolt round trip, an S3 GET and stub uploads through it
-#   infra/local/latency.sh stop     stop the proxies and the stub (graphdb.sh and s3.sh keep running)
+#   infra/local/latency.sh stop     stop the proxies and the stub (neo4j.sh and s3.sh keep running)
 #
 # Profiles (round trips; each proxy delays each direction by half of it) and the critical-path
 # limit ORK_LATENCY_LIMIT_MS (S3 GET + graph read + one upload + a write in two round trips +
@@ -18,7 +18,7 @@
 #   none           the same proxies and stub without delays: the baseline a profile adds to
 # --fail-every/--fail-status go to the stub (every Nth upload or destroy call fails).
 #
-# `start` starts graphdb.sh and s3.sh when they are not running. Pid, port and log files live in
+# `start` starts neo4j.sh and s3.sh when they are not running. Pid, port and log files live in
 # infra/local/.data/latency/ (git-ignored). Everything listens on 127.0.0.1 only; the stub's
 # credentials are the made-up local values the README and replay.sh use.
 set -euo pipefail
@@ -49,7 +49,7 @@ profile() {
 # Points PIDFILE and LOG (used by service.sh) at component $1.
 use() { NAME="latency $1" PIDFILE="$DATA/$1.pid" LOG="$DATA/$1.log"; }
 
-# host:port of the URL that `$1.sh env` exports as $2 (graphdb NEO4J_URI, s3 AWS_ENDPOINT_URL_S3).
+# host:port of the URL that `$1.sh env` exports as $2 (neo4j NEO4J_URI, s3 AWS_ENDPOINT_URL_S3).
 target_of() {
     (
         eval "$(bash "$HERE/$1.sh" env)"
@@ -106,11 +106,11 @@ start() {
             NAME=latency die "already running ($(cat "$DATA/profile" 2>/dev/null || echo "?")); stop it first"
         fi
     done
-    for svc in graphdb s3; do
+    for svc in neo4j s3; do
         bash "$HERE/$svc.sh" status >/dev/null 2>&1 || bash "$HERE/$svc.sh" start
     done
     local graph s3
-    graph="$(target_of graphdb NEO4J_URI)"
+    graph="$(target_of neo4j NEO4J_URI)"
     s3="$(target_of s3 AWS_ENDPOINT_URL_S3)"
     trap stop_all EXIT # whatever started is stopped again if a later step fails
     start_component graph-proxy "$PYTHON" "$HERE/delay_proxy.py" --listen 127.0.0.1:0 \
@@ -144,8 +144,8 @@ print_env() {
     local name
     name="$(current)"
     profile "$name"
-    # Everything graphdb.sh and s3.sh export (credentials, region, path style), but the endpoints.
-    bash "$HERE/graphdb.sh" env | grep -v '^export NEO4J_URI='
+    # Everything neo4j.sh and s3.sh export (credentials, region, path style), but the endpoints.
+    bash "$HERE/neo4j.sh" env | grep -v '^export NEO4J_URI='
     bash "$HERE/s3.sh" env | grep -v '^export AWS_ENDPOINT_URL_S3='
     printf 'export NEO4J_URI=%q\n' "bolt://127.0.0.1:$(cat "$DATA/graph-proxy.port")"
     printf 'export AWS_ENDPOINT_URL_S3=%q\n' "http://127.0.0.1:$(cat "$DATA/s3-proxy.port")"

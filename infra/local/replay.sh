@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Replays event fixtures through the real `bootstrap` binary with cargo-lambda, against the
-# local stand-ins: S3 (s3.sh), the graph (graphdb.sh) and the Cloudinary stub.
+# local stand-ins: S3 (s3.sh), the graph (neo4j.sh) and the Cloudinary stub.
 #
 #   bash infra/local/replay.sh [EVENT.json ...] [--reprocess]
 #
@@ -35,9 +35,10 @@ mkdir -p "$DATA"
 PYTHON="${PYTHON:-python3}"
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-if [ ! -x "$VENV/bin/cargo-lambda" ]; then
-  echo "replay: installing cargo-lambda into $VENV" >&2
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "cargo-lambda==1.9.2"
+if [ ! -x "$VENV/bin/cargo-lambda" ] || ! "$VENV/bin/python" -c "import neo4j" 2>/dev/null; then
+  echo "replay: installing cargo-lambda and the Neo4j Python driver into $VENV" >&2
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "cargo-lambda==1.9.2" \
+    "neo4j==6.4.1"
 fi
 export PATH="$PWD/$VENV/bin:$PATH"
 
@@ -49,13 +50,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for svc in graphdb s3; do
+for svc in neo4j s3; do
   if ! bash "$HERE/$svc.sh" status >/dev/null 2>&1; then
     bash "$HERE/$svc.sh" start
     stop_services+=("$svc")
   fi
   eval "$(bash "$HERE/$svc.sh" env)"
 done
+# The function connects as it does to Aura: over TLS, verifying the server (here against the
+# local test CA, NEO4J_CA_CERT).
+if [ -n "${NEO4J_TLS_URI:-}" ]; then
+  export NEO4J_URI="$NEO4J_TLS_URI"
+  echo "replay: the function connects to $NEO4J_URI (TLS, CA $NEO4J_CA_CERT)" >&2
+fi
 
 # The Cloudinary contract stub on a free port.
 "$PYTHON" "$HERE/cloudinary_stub.py" --port 0 --cloud stub-cloud --api-key stub-key \
@@ -155,27 +162,34 @@ print("replay: ok, %d tasks answered" % len(results))
 done
 
 # What the batch tasks wrote is in the graph: a design for every .ork key present, read back
-# through the graph server's HTTP API.
+# with the official Neo4j Python driver (pinned, in infra/local/.venv), over TLS when the
+# server offers it, as the function itself connected.
 "$VENV/bin/python" - "${EVENTS[@]}" <<'EOF'
-import base64, hashlib, json, os, sys, urllib.parse, urllib.request
+import hashlib, json, os, sys, urllib.parse
+import neo4j
 keys = []
 for path in sys.argv[1:]:
     event = json.load(open(path))
     if "invocationSchemaVersion" in event:
         keys += [urllib.parse.unquote_plus(t["s3Key"]) for t in event["tasks"]
                  if "/missing/" not in t["s3Key"] and t["s3Key"].lower().endswith(".ork")]
-http = "http://127.0.0.1:%s" % os.environ.get("ORK_GRAPHDB_HTTP_PORT", "2480")
-auth = base64.b64encode(("%s:%s" % (os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"])).encode()).decode()
-for key in keys:
-    design_id = hashlib.sha256(b"ork-designs\0" + key.encode()).hexdigest()[:32]
-    body = json.dumps({"language": "cypher", "params": {"id": design_id},
-                       "command": "MATCH (d:Design {design_id: $id}) RETURN d.status AS status"}).encode()
-    req = urllib.request.Request("%s/api/v1/command/%s" % (http, os.environ.get("NEO4J_DATABASE", "neo4j")),
-                                 data=body, headers={"Authorization": "Basic " + auth,
-                                                     "Content-Type": "application/json"})
-    rows = json.load(urllib.request.urlopen(req, timeout=30))["result"]
-    assert rows and rows[0].get("status") in ("ok", "invalid"), (key, rows)
-    print("replay: %s is in the graph (status %s)" % (key, rows[0]["status"]))
+uri, options = os.environ["NEO4J_URI"], {}
+if os.environ.get("NEO4J_CA_CERT"):
+    # The Python driver takes a custom CA only with a plain scheme and encrypted=True.
+    scheme, rest = uri.split("://", 1)
+    uri = scheme.replace("+ssc", "").replace("+s", "") + "://" + rest
+    options = {"encrypted": True,
+               "trusted_certificates": neo4j.TrustCustomCAs(os.environ["NEO4J_CA_CERT"])}
+with neo4j.GraphDatabase.driver(uri,
+                                auth=(os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"]),
+                                **options) as driver:
+    for key in keys:
+        design_id = hashlib.sha256(b"ork-designs\0" + key.encode()).hexdigest()[:32]
+        rows, _, _ = driver.execute_query(
+            "MATCH (d:Design {design_id: $id}) RETURN d.status AS status", id=design_id,
+            database_=os.environ.get("NEO4J_DATABASE", "neo4j"))
+        assert rows and rows[0]["status"] in ("ok", "invalid"), (key, rows)
+        print("replay: %s is in the graph (status %s)" % (key, rows[0]["status"]))
 EOF
 
 [ "$REPROCESS" = "--reprocess" ] || exit 0

@@ -35,12 +35,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== graph database (ArcadeDB, Bolt on 127.0.0.1)"
-if bash infra/local/graphdb.sh start; then
-  started+=(graphdb)
-  eval "$(bash infra/local/graphdb.sh env)"
+echo "== graph database (Neo4j 5 Community: Bolt on 127.0.0.1 with auth, plain and TLS)"
+if bash infra/local/neo4j.sh start; then
+  started+=(neo4j)
+  eval "$(bash infra/local/neo4j.sh env)"
 else
-  unavailable "the local graph database" "the live graph tests"
+  unavailable "the local Neo4j" "the live graph tests"
 fi
 
 echo "== S3 (moto server on 127.0.0.1)"

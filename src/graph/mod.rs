@@ -57,9 +57,9 @@ pub use input::{
 };
 pub use neo4j::{GraphConfig, Neo4jSink};
 pub use plan::{
-    combine, delete_statements, fingerprint_statement, guard, is_guard_failure, label_statements,
-    parameter_names, plan, plan_graph, plan_invalid, schema_statements, stored_statement,
-    Fingerprint, GraphPlan, Statement, StoredDesign, REJECTION_PROPS, STORED_COLUMNS,
+    conditional, delete_statements, fingerprint_statement, parameter_names, plan, plan_graph,
+    plan_invalid, schema_statements, stored_statement, Fingerprint, GraphPlan, Guard, Statement,
+    StoredDesign, REJECTION_PROPS, STORED_COLUMNS, WRITTEN_COLUMN,
 };
 pub use script::{inline_params, script_statements, to_cypher_script, to_json};
 pub use sink::{load, GraphError, GraphSink, LoadOutcome, MemorySink, WriteStats};

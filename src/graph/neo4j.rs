@@ -6,16 +6,17 @@
 //! server's certificate, `+ssc` accepts self-signed ones, plain `neo4j://`/`bolt://` do not
 //! encrypt (local servers only).
 //!
-//! Every design write is one explicit transaction (BEGIN, the plan's statements, COMMIT). A
-//! failure anywhere rolls it back, so the previous version of the design stays as it was.
-//! Conflicts with concurrent writers (Neo4j transient errors, ArcadeDB's optimistic
-//! concurrency errors) and dropped connections are retried, the whole transaction each time,
-//! with jittered exponential back-off.
+//! Every design write (and delete) is ONE statement run as an auto-commit transaction: one
+//! round trip, atomic in Neo4j, so a failure anywhere leaves the previous version as it was.
+//! A guarded write takes the design node's lock before it checks the stored version, and
+//! returns 0 rows written when another version is stored ([`super::plan::conditional`]).
+//! Transient errors (deadlocks between concurrent writers, a dropped connection) are retried,
+//! the whole statement each time, with jittered exponential back-off. `NEO4J_CA_CERT` names
+//! the CAs to trust for `+s` schemes when they are not the platform's (a local test server).
 
-use super::plan::combine;
 use super::plan::{
-    delete_statements, fingerprint_statement, label_statements, schema_statements,
-    stored_statement, Fingerprint, StoredDesign, STORED_COLUMNS,
+    conditional, delete_statements, fingerprint_statement, schema_statements, stored_statement,
+    Fingerprint, Guard, StoredDesign, STORED_COLUMNS, WRITTEN_COLUMN,
 };
 use super::plan::{GraphPlan, Statement};
 use super::sink::{GraphError, GraphSink, WriteStats};
@@ -40,6 +41,10 @@ pub struct GraphConfig {
     pub max_connections: usize,
     /// Attempts per transaction when a retryable error occurs (at least 1).
     pub max_attempts: u32,
+    /// A PEM file of the certificate authorities to trust for `+s` schemes instead of the
+    /// platform's (`NEO4J_CA_CERT`): a private CA, or the local test server's. Unset for Aura,
+    /// whose certificates the platform trusts.
+    pub ca_certificate: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for GraphConfig {
@@ -51,6 +56,7 @@ impl fmt::Debug for GraphConfig {
             .field("database", &self.database)
             .field("max_connections", &self.max_connections)
             .field("max_attempts", &self.max_attempts)
+            .field("ca_certificate", &self.ca_certificate)
             .finish()
     }
 }
@@ -64,11 +70,13 @@ impl GraphConfig {
             database: "neo4j".to_owned(),
             max_connections: 8,
             max_attempts: 20,
+            ca_certificate: None,
         }
     }
 
-    /// From `NEO4J_URI`, `NEO4J_USER` (default `neo4j`), `NEO4J_PASSWORD` and
-    /// `NEO4J_DATABASE` (default `neo4j`). `Ok(None)` when `NEO4J_URI` is unset or empty.
+    /// From `NEO4J_URI`, `NEO4J_USER` (default `neo4j`), `NEO4J_PASSWORD`, `NEO4J_DATABASE`
+    /// (default `neo4j`) and `NEO4J_CA_CERT` (optional). `Ok(None)` when `NEO4J_URI` is unset
+    /// or empty.
     pub fn from_env() -> Result<Option<Self>, GraphError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -86,6 +94,9 @@ impl GraphConfig {
         if let Some(db) = get("NEO4J_DATABASE").filter(|d| !d.trim().is_empty()) {
             c.database = db.trim().to_owned();
         }
+        c.ca_certificate = get("NEO4J_CA_CERT")
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| p.trim().into());
         Ok(Some(c))
     }
 }
@@ -139,13 +150,23 @@ fn to_query(st: &Statement) -> Query {
 impl Neo4jSink {
     /// Connects and checks the server answers (`RETURN 1`), so that bad settings fail here.
     pub async fn connect(config: GraphConfig) -> Result<Self, GraphError> {
-        let built = ConfigBuilder::default()
+        let mut builder = ConfigBuilder::default()
             .uri(config.uri.as_str())
             .user(config.user.as_str())
             .password(config.password.as_str())
             .db(config.database.as_str())
             .max_connections(config.max_connections.max(1))
-            .connection_timeout(Duration::from_secs(15))
+            .connection_timeout(Duration::from_secs(15));
+        if let Some(ca) = &config.ca_certificate {
+            if !ca.is_file() {
+                return Err(GraphError::Config(format!(
+                    "NEO4J_CA_CERT {} is not a readable file",
+                    ca.display()
+                )));
+            }
+            builder = builder.with_client_certificate(ca);
+        }
+        let built = builder
             .build()
             .map_err(|e| GraphError::Config(redact(&e.to_string(), &config.password)))?;
         let graph = Graph::connect(built).map_err(|e| map_err(&config, e))?;
@@ -217,14 +238,40 @@ impl Neo4jSink {
         }
     }
 
-    /// Runs `statements` as one statement ([`combine`]) in one explicit transaction: three
-    /// round trips (BEGIN; RUN with its DISCARD pipelined; COMMIT) whatever the design's size,
-    /// retried whole like [`Self::transaction`]. (An auto-committed statement would save two
-    /// round trips, but ArcadeDB does not run a multi-clause auto-commit statement atomically:
-    /// under concurrent writers it left half-written nodes behind.)
-    async fn write_combined(&self, statements: &[Statement]) -> Result<WriteStats, GraphError> {
-        self.transaction(std::slice::from_ref(&combine(statements)))
-            .await
+    /// Runs one statement as an auto-commit transaction and returns the first row's
+    /// [`WRITTEN_COLUMN`], retrying it whole on retryable errors like [`Self::transaction`].
+    /// One round trip: neo4rs sends RUN and PULL together.
+    async fn auto_commit(&self, st: &Statement) -> Result<(i64, WriteStats), GraphError> {
+        let attempts = self.config.max_attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let before = self.round_trips();
+            match self.query_rows(st, &[WRITTEN_COLUMN]).await {
+                Ok(rows) => {
+                    let written = rows
+                        .first()
+                        .and_then(|r| r[0].as_ref())
+                        .and_then(serde_json::Value::as_i64)
+                        .unwrap_or(0);
+                    let stats = WriteStats {
+                        round_trips: self.round_trips() - before,
+                        attempts: attempt,
+                    };
+                    return Ok((written, stats));
+                }
+                Err(e) if e.is_retryable() && attempt < attempts => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(e) if e.is_retryable() => {
+                    return Err(GraphError::RetriesExhausted {
+                        attempts: attempt,
+                        last: Box::new(e),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     async fn try_transaction(&self, statements: &[Statement]) -> Result<u64, GraphError> {
@@ -291,12 +338,11 @@ impl Neo4jSink {
     }
 }
 
-/// Identifies the schema (constraints, indexes, label sets) this build creates: the first 16
-/// hex digits of the SHA-256 of their statements, recorded on an `OrkSchema` marker node.
+/// Identifies the schema (constraints and indexes) this build creates: the first 16 hex
+/// digits of the SHA-256 of their statements, recorded on an `OrkSchema` marker node.
 fn schema_version() -> String {
     let text: String = schema_statements()
         .iter()
-        .chain(&label_statements())
         .map(|st| st.cypher.as_str())
         .collect::<Vec<_>>()
         .join("\n");
@@ -319,24 +365,6 @@ fn redact(message: &str, password: &str) -> String {
         message.to_owned()
     } else {
         message.replace(password, "<redacted>")
-    }
-}
-
-/// A guarded transaction's guard failure as [`GraphError::Conflict`].
-fn guard_conflict<T>(
-    result: Result<T, GraphError>,
-    design_id: &str,
-    guarded: bool,
-) -> Result<T, GraphError> {
-    match result {
-        Err(GraphError::Database { message, .. })
-            if guarded && super::plan::is_guard_failure(&message) =>
-        {
-            Err(GraphError::Conflict {
-                design_id: design_id.to_owned(),
-            })
-        }
-        other => other,
     }
 }
 
@@ -401,26 +429,10 @@ impl GraphSink for Neo4jSink {
         {
             return Ok(());
         }
-        // Schema changes cannot share a transaction with each other on every server; run
-        // each on its own (they are idempotent).
+        // Neo4j runs schema changes apart from data writes and from each other; each is
+        // idempotent (`IF NOT EXISTS`).
         for st in schema_statements() {
             self.transaction(std::slice::from_ref(&st)).await?;
-        }
-        // Label sets, created up front. Two processes doing this at once on ArcadeDB can both
-        // try to create a type; the loser's next attempt finds it there, so any database
-        // error is tried again a few times here.
-        for st in label_statements() {
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                match self.transaction(std::slice::from_ref(&st)).await {
-                    Ok(_) => break,
-                    Err(GraphError::Database { .. }) if attempt < 5 => {
-                        tokio::time::sleep(backoff(attempt)).await;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
         }
         let done = Statement::new("MERGE (m:OrkSchema {version: $version})")
             .param("version", version.as_str());
@@ -431,8 +443,13 @@ impl GraphSink for Neo4jSink {
     async fn write_design(&self, plan: &GraphPlan) -> Result<WriteStats, GraphError> {
         let lock = self.design_lock(&plan.design_id);
         let _turn = lock.lock().await;
-        let written = self.write_combined(&plan.guarded_statements()).await;
-        guard_conflict(written, &plan.design_id, plan.guard.is_some())
+        let (written, stats) = self.auto_commit(&plan.write_statement()).await?;
+        if written == 0 {
+            return Err(GraphError::Conflict {
+                design_id: plan.design_id.clone(),
+            });
+        }
+        Ok(stats)
     }
 
     async fn delete_design(
@@ -443,13 +460,19 @@ impl GraphSink for Neo4jSink {
         let lock = self.design_lock(design_id);
         let _turn = lock.lock().await;
         let existed = self.existing_fingerprint(design_id).await?.is_some();
-        let mut statements: Vec<Statement> = guard
-            .map(|sha| super::plan::guard(design_id, sha))
-            .into_iter()
-            .collect();
-        statements.extend(delete_statements(design_id));
-        let deleted = self.transaction(&statements).await;
-        guard_conflict(deleted, design_id, guard.is_some())?;
+        let guard = guard.map(|expected| Guard {
+            design_id,
+            expected,
+            create_if_missing: false,
+        });
+        let (deleted, _) = self
+            .auto_commit(&conditional(guard.as_ref(), &delete_statements(design_id)))
+            .await?;
+        if deleted == 0 {
+            return Err(GraphError::Conflict {
+                design_id: design_id.to_owned(),
+            });
+        }
         Ok(existed)
     }
 
@@ -499,6 +522,7 @@ impl GraphSink for Neo4jSink {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::path::Path;
 
     #[test]
     fn debug_redacts_the_password() {
@@ -538,6 +562,15 @@ mod tests {
             (c.uri.as_str(), c.user.as_str(), c.database.as_str()),
             ("neo4j+s://h", "root", "designs")
         );
+        assert_eq!(c.ca_certificate, None);
+        let c = env(&[
+            ("NEO4J_URI", "bolt+s://localhost:7687"),
+            ("NEO4J_PASSWORD", "pw"),
+            ("NEO4J_CA_CERT", " /tmp/ca.pem "),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.ca_certificate.as_deref(), Some(Path::new("/tmp/ca.pem")));
     }
 
     #[test]

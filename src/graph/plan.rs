@@ -60,7 +60,7 @@ pub struct GraphPlan {
     pub statements: Vec<Statement>,
     /// When set, the write happens only while the design stored under the key is still the
     /// one with this SHA-256 (`""`: no design, or one written without bytes); otherwise it
-    /// fails with [`super::GraphError::Conflict`] and changes nothing. See [`guard`].
+    /// fails with [`super::GraphError::Conflict`] and changes nothing. See [`conditional`].
     pub guard: Option<String>,
 }
 
@@ -73,52 +73,104 @@ impl GraphPlan {
         self
     }
 
-    /// The statements to run: the guard's first when there is one.
-    pub fn guarded_statements(&self) -> Vec<Statement> {
-        let mut out = Vec::with_capacity(self.statements.len() + 1);
-        out.extend(self.guard.as_deref().map(|sha| guard(&self.design_id, sha)));
-        out.extend(self.statements.iter().cloned());
-        out
+    /// The whole write as one statement that Neo4j runs atomically as an auto-commit
+    /// transaction, in one round trip: see [`conditional`].
+    pub fn write_statement(&self) -> Statement {
+        let guard = self.guard.as_deref().map(|expected| Guard {
+            design_id: &self.design_id,
+            expected,
+            create_if_missing: expected.is_empty(),
+        });
+        conditional(guard.as_ref(), &self.statements)
     }
 }
 
-/// A statement that fails unless the design stored under `design_id` has `sha256` (`""`: none
-/// stored, or one with no bytes). Cypher has no statement to raise an error without plugins,
-/// so the mismatch divides by zero, which both Neo4j (`Neo.ClientError.Statement.
-/// ArithmeticError`) and ArcadeDB report as `/ by zero`; the transaction is then rolled back
-/// whole. The value is filtered on, so that no planner can leave it unevaluated.
-pub fn guard(design_id: &str, sha256: &str) -> Statement {
-    Statement::new(
-        "OPTIONAL MATCH (g:Design {design_id: $design_id}) \
-         WITH CASE WHEN coalesce(g.sha256, $none) = $expected THEN 1 ELSE 1 / $zero END AS unchanged \
-         WHERE unchanged = 1",
-    )
-    .param("design_id", design_id)
-    .param("none", "")
-    .param("expected", sha256)
-    .param("zero", 0i64)
+/// The condition of a guarded write or delete: the design stored under `design_id` has the
+/// SHA-256 `expected` (`""`: none stored, or one written without bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guard<'a> {
+    pub design_id: &'a str,
+    pub expected: &'a str,
+    /// `MERGE` the design node rather than match it, so that two writers of a new design take
+    /// turns on its unique key (the second then finds the first's version and writes nothing).
+    /// Only for writes that expect none: a delete or a write that expects a version never
+    /// creates a node.
+    pub create_if_missing: bool,
 }
 
-/// Whether a server error is the one [`guard`] raises.
-pub fn is_guard_failure(message: &str) -> bool {
-    message.to_ascii_lowercase().contains("by zero")
+/// The column [`conditional`] returns: 1 when the statements ran, 0 when the guard found
+/// another version (and nothing was written).
+pub const WRITTEN_COLUMN: &str = "written";
+
+/// `statements` as ONE statement, run only while `guard` holds, returning [`WRITTEN_COLUMN`].
+///
+/// The guard first takes the design node's write lock (`SET` then `REMOVE` of a marker
+/// property, Neo4j's way to lock a node before reading it) and only then reads its `sha256`,
+/// so no other writer can change the version between the check and the commit. When the
+/// check fails, no row flows on, nothing below runs, and the statement returns 0. Each
+/// statement is a unit subquery (`CALL { … }`, run once for the one row, its writes visible
+/// to the next), its parameters renamed `p<i>_<name>`. The text holds no value: parameters
+/// only.
+pub fn conditional(guard: Option<&Guard<'_>>, statements: &[Statement]) -> Statement {
+    let mut out = Statement::new("");
+    if let Some(g) = guard {
+        let find = if g.create_if_missing {
+            "MERGE"
+        } else {
+            "OPTIONAL MATCH"
+        };
+        out.cypher = format!(
+            "{find} (g:Design {{design_id: $g_design_id}}) \
+             SET g.{LOCK_PROPERTY} = true REMOVE g.{LOCK_PROPERTY} \
+             WITH g WHERE coalesce(g.sha256, $g_none) = $g_expected "
+        );
+        out.params
+            .insert("g_design_id".into(), Value::from(g.design_id));
+        out.params.insert("g_none".into(), Value::from(""));
+        out.params
+            .insert("g_expected".into(), Value::from(g.expected));
+    }
+    for (i, st) in statements.iter().enumerate() {
+        out.cypher.push_str("CALL { ");
+        out.cypher.push_str(&prefixed(&st.cypher, i));
+        out.cypher.push_str(" } ");
+        for (k, v) in &st.params {
+            out.params.insert(format!("p{i}_{k}"), v.clone());
+        }
+    }
+    out.cypher
+        .push_str(&format!("RETURN count(*) AS {WRITTEN_COLUMN}"));
+    out
 }
 
-/// One statement per component type that creates and at once deletes a node with that type's
-/// labels. On Neo4j this only registers the label tokens; on ArcadeDB, which makes a type per
-/// label set on first use, it creates the types up front, so that concurrent first writes of a
-/// type do not race to create it. Run with [`schema_statements`]; the graph is unchanged.
-pub fn label_statements() -> Vec<Statement> {
-    ComponentKind::ALL
-        .iter()
-        .map(|k| {
-            Statement::new(format!(
-                "CREATE (c:Component:{} {{uid: $uid}}) DELETE c",
-                k.label()
-            ))
-            .param("uid", format!("__ork_schema__/{}", k.label()))
-        })
-        .collect()
+/// The property [`conditional`] sets and removes at once to lock a design node.
+const LOCK_PROPERTY: &str = "_ork_lock";
+
+/// `cypher` with every `$name` renamed `$p<i>_name`.
+fn prefixed(cypher: &str, i: usize) -> String {
+    let mut out = String::with_capacity(cypher.len() + 16);
+    let b = cypher.as_bytes();
+    let mut copied = 0;
+    let mut j = 0;
+    while j < b.len() {
+        if b[j] == b'$' {
+            let start = j + 1;
+            let mut end = start;
+            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                end += 1;
+            }
+            if end > start {
+                out.push_str(&cypher[copied..start]);
+                out.push_str(&format!("p{i}_"));
+                copied = start;
+            }
+            j = end.max(j + 1);
+        } else {
+            j += 1;
+        }
+    }
+    out.push_str(&cypher[copied..]);
+    out
 }
 
 /// Uniqueness constraints and indexes. Idempotent (`IF NOT EXISTS`); run once per process
@@ -153,6 +205,11 @@ pub fn schema_statements() -> Vec<Statement> {
                 "CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
             ))
         })
+        // The object a design describes: one design per bucket and key (its id is derived
+        // from them; the constraint also indexes the frontend's lookup by key).
+        .chain(std::iter::once(Statement::new(
+            "CREATE CONSTRAINT design_key IF NOT EXISTS FOR (n:Design) REQUIRE (n.bucket, n.key) IS UNIQUE",
+        )))
         .chain(indexes.iter().map(|(name, label, prop)| {
             Statement::new(format!(
                 "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
@@ -510,47 +567,6 @@ pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
     }
 }
 
-/// The statements as ONE statement, run as one auto-committed transaction in a single network
-/// round trip, whatever the design's size. Each part's parameters are renamed `p<i>_<name>`,
-/// and the parts are joined by `WITH count(*) AS _<i>`: the aggregate always yields exactly one
-/// row (even after a part matched or unwound nothing), which ends the part's variables and
-/// runs the next part once. Cypher makes every part's writes visible to the parts after it.
-pub fn combine(statements: &[Statement]) -> Statement {
-    let mut cypher = String::new();
-    let mut params = Props::new();
-    for (i, st) in statements.iter().enumerate() {
-        if i > 0 {
-            cypher.push_str(&format!(" WITH count(*) AS _{i} "));
-        }
-        let text = &st.cypher;
-        let b = text.as_bytes();
-        let mut copied = 0;
-        let mut j = 0;
-        while j < b.len() {
-            if b[j] == b'$' {
-                let start = j + 1;
-                let mut end = start;
-                while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-                    end += 1;
-                }
-                if end > start {
-                    cypher.push_str(&text[copied..start]);
-                    cypher.push_str(&format!("p{i}_"));
-                    copied = start;
-                }
-                j = end.max(j + 1);
-            } else {
-                j += 1;
-            }
-        }
-        cypher.push_str(&text[copied..]);
-        for (k, v) in &st.params {
-            params.insert(format!("p{i}_{k}"), v.clone());
-        }
-    }
-    Statement { cypher, params }
-}
-
 /// Every `$name` in a Cypher text, in order of appearance (with repeats).
 pub fn parameter_names(cypher: &str) -> Vec<&str> {
     let mut out = Vec::new();
@@ -575,16 +591,80 @@ pub fn parameter_names(cypher: &str) -> Vec<&str> {
 }
 
 #[cfg(test)]
-mod label_tests {
+mod conditional_tests {
     use super::*;
 
+    fn parts() -> Vec<Statement> {
+        vec![
+            Statement::new("MERGE (d:Design {design_id: $design_id}) SET d = $props")
+                .param("design_id", "abc")
+                .param("props", Value::Map(Props::new())),
+            Statement::new("UNWIND $rows AS r CREATE (c:Component:NoseCone) SET c = r")
+                .param("rows", Value::List(vec![])),
+        ]
+    }
+
     #[test]
-    fn one_label_statement_per_kind_with_values_as_parameters() {
-        let sts = label_statements();
-        assert_eq!(sts.len(), ComponentKind::ALL.len());
-        for (st, kind) in sts.iter().zip(ComponentKind::ALL) {
-            assert!(st.cypher.contains(&format!(":Component:{} ", kind.label())));
-            assert!(st.cypher.contains("$uid") && !st.cypher.contains("__ork_schema__"));
+    fn a_guarded_write_locks_then_checks_then_runs_each_part_once() {
+        for (expected, find) in [
+            ("", "MERGE (g:Design"),
+            ("f00d", "OPTIONAL MATCH (g:Design"),
+        ] {
+            let g = Guard {
+                design_id: "abc",
+                expected,
+                create_if_missing: expected.is_empty(),
+            };
+            let st = conditional(Some(&g), &parts());
+            let c = &st.cypher;
+            assert!(c.starts_with(find), "{c}");
+            let lock = c.find("SET g._ork_lock").expect("the lock");
+            let check = c.find("coalesce(g.sha256").expect("the check");
+            let first = c.find("CALL {").expect("the parts");
+            assert!(
+                lock < check && check < first,
+                "lock, then check, then write: {c}"
+            );
+            assert_eq!(c.matches("CALL { ").count(), 2, "{c}");
+            assert!(c.ends_with("RETURN count(*) AS written"), "{c}");
+            assert!(
+                !c.contains("abc") && !c.contains("f00d") && !c.contains('\''),
+                "{c}"
+            );
+            // Every parameter the text names is bound, and the parts' names cannot clash.
+            for name in parameter_names(c) {
+                assert!(st.params.contains_key(name), "${name} unbound in {c}");
+            }
+            assert!(st.params.contains_key("p0_design_id") && st.params.contains_key("p1_rows"));
+            assert_eq!(st.params["g_expected"], Value::from(expected));
         }
+    }
+
+    #[test]
+    fn an_unguarded_write_runs_every_part() {
+        let st = conditional(None, &parts());
+        assert!(st.cypher.starts_with("CALL { MERGE"), "{}", st.cypher);
+        assert!(!st.cypher.contains("g:Design"));
+        let plan = GraphPlan {
+            design_id: "abc".into(),
+            fingerprint: Fingerprint {
+                sha256: "1".into(),
+                processor_version: "v".into(),
+            },
+            graph: DesignGraph::default(),
+            statements: parts(),
+            guard: None,
+        };
+        assert_eq!(plan.write_statement(), st);
+        let guarded = plan.guarded("");
+        assert!(guarded
+            .write_statement()
+            .cypher
+            .starts_with("MERGE (g:Design"));
+        assert!(guarded
+            .guarded("x")
+            .write_statement()
+            .cypher
+            .starts_with("OPTIONAL MATCH (g:Design"));
     }
 }

@@ -1,6 +1,6 @@
 //! The read queries the frontend needs, as parameterised statements. Each is tested against a
-//! live server (tests/graph.rs) and written in the Cypher subset both Neo4j 5 and ArcadeDB
-//! accept. Column names are the `AS` aliases listed in each function's docs.
+//! live Neo4j 5 (tests/graph.rs) and uses only standard Cypher that Neo4j 5 (Aura) plans with
+//! the indexes of [`super::plan::schema_statements`]. Column names are the `AS` aliases listed in each function's docs.
 
 use super::plan::Statement;
 use super::value::Value;

@@ -2,8 +2,8 @@
 //!
 //! The script is the schema followed by the plan's statements with every `$parameter` replaced
 //! by its Cypher literal ([`Value::to_cypher`](super::value::Value::to_cypher)), one statement per line, each ending in `;`.
-//! Run in order against an empty database (cypher-shell, Neo4j Browser, or ArcadeDB's Cypher
-//! endpoint, one statement at a time), it gives the same graph as the live loader.
+//! Run in order against an empty database (cypher-shell or Neo4j Browser, one statement at a
+//! time), it gives the same graph as the live loader.
 
 use super::build::{ComponentRec, NodeRec, RelRec};
 use super::plan::{schema_statements, GraphPlan, Statement};

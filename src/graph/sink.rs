@@ -50,25 +50,9 @@ impl GraphError {
     pub fn is_retryable(&self) -> bool {
         match self {
             GraphError::Unavailable { .. } => true,
-            GraphError::Database { code, message } => {
-                let m = message.to_ascii_lowercase();
-                code.contains("TransientError")
-                    || code.contains("DeadlockDetected")
-                    // ArcadeDB: two concurrent MERGEs of one key both create it, and the
-                    // loser fails its uniqueness constraint at commit instead of waiting for
-                    // the lock Neo4j takes; run again, it finds the node. (The loader never
-                    // writes a duplicate key otherwise: keys are unique by construction.)
-                    || code.contains("ConstraintValidationFailed")
-                    || m.contains("concurrent")
-                    || m.contains("conflict")
-                    || m.contains("deadlock")
-                    || m.contains("locked")
-                    || m.contains("timeout")
-                    || m.contains("duplicated key")
-                    || m.contains("already exists")
-                    || m.contains("needretry")
-                    || m.contains("retry")
-            }
+            // Neo4j classifies every error a retry may cure as `Neo.TransientError.*`:
+            // deadlocks between writers of shared nodes, lock timeouts, a leader switch.
+            GraphError::Database { code, .. } => code.starts_with("Neo.TransientError."),
             _ => false,
         }
     }
@@ -77,7 +61,8 @@ impl GraphError {
 /// What a write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WriteStats {
-    /// Statements sent, plus BEGIN and COMMIT: the network round trips of the successful try.
+    /// Network round trips of the successful try (one for an auto-commit write; statements
+    /// plus BEGIN and COMMIT in an explicit transaction).
     pub round_trips: u64,
     /// Transactions started, including retried ones.
     pub attempts: u32,
@@ -241,7 +226,7 @@ impl MemorySink {
 }
 
 /// Whether the stored design under `design_id` is the one `guard` expects (see
-/// [`super::guard`]).
+/// [`super::conditional`]).
 fn guard_holds(s: &MemoryState, design_id: &str, guard: Option<&str>) -> bool {
     guard.is_none_or(|sha| {
         let stored = s.designs.get(design_id).map(|(f, _)| f.sha256.as_str());

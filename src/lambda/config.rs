@@ -4,6 +4,7 @@
 //! | variable | meaning |
 //! |---|---|
 //! | `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`, `NEO4J_DATABASE` | the graph database |
+//! | `NEO4J_CA_CERT` | a PEM file of CAs to trust for `neo4j+s://`/`bolt+s://` instead of the platform's (a private or test CA; unset for Aura) |
 //! | `ORK_NEO4J_SECRET_ARN` | a JSON secret with those four fields, instead |
 //! | `CLOUDINARY_URL` | `cloudinary://key:secret@cloud` |
 //! | `ORK_CLOUDINARY_SECRET_ARN` | a secret holding that URL (plain, or JSON `{"CLOUDINARY_URL": …}`) |

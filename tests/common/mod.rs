@@ -78,7 +78,7 @@ pub async fn live_graph(test: &str) -> Option<ork_processor::graph::Neo4jSink> {
     let config = match GraphConfig::from_env() {
         Ok(Some(c)) => c,
         Ok(None) => {
-            eprintln!("SKIPPED {test}: NEO4J_URI is not set (start infra/local/graphdb.sh)");
+            eprintln!("SKIPPED {test}: NEO4J_URI is not set (start infra/local/neo4j.sh)");
             return None;
         }
         Err(e) => panic!("{test}: {e}"),
