@@ -51,6 +51,15 @@ else
   unavailable "the local S3 server" "the end-to-end Lambda tests"
 fi
 
+echo "== the frontend's client: the official Neo4j JavaScript driver (npm ci, pinned by tests/frontend/package-lock.json)"
+if ! npm ci --prefix tests/frontend --no-audit --no-fund --loglevel=error; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAILED: npm ci --prefix tests/frontend failed, and CI=true does not allow skipping the JavaScript driver test" >&2
+    exit 1
+  fi
+  echo "WARNING: npm ci --prefix tests/frontend failed; the JavaScript driver test will skip"
+fi
+
 echo "== cargo test"
 cargo test --all-targets --locked
 

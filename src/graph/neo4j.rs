@@ -106,6 +106,9 @@ pub struct Neo4jSink {
     graph: Graph,
     config: GraphConfig,
     round_trips: AtomicU64,
+    /// Attempts that failed with a retryable error and were tried again (deadlocks, lost
+    /// connections), since the sink was made.
+    retries: AtomicU64,
     /// One lock per design being written: writers of the same design in this process take
     /// turns instead of conflicting on the server (across processes, the server decides).
     design_locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
@@ -174,6 +177,7 @@ impl Neo4jSink {
             graph,
             config,
             round_trips: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
             design_locks: Mutex::new(HashMap::new()),
         };
         sink.query_rows(&Statement::new("RETURN 1 AS one"), &["one"])
@@ -188,6 +192,12 @@ impl Neo4jSink {
     /// Round trips to the server so far (each statement, BEGIN, COMMIT and ROLLBACK is one).
     pub fn round_trips(&self) -> u64 {
         self.round_trips.load(Ordering::Relaxed)
+    }
+
+    /// Writes (or statements) tried again after a retryable error so far: how often
+    /// concurrent writers deadlocked, or a connection dropped.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// The in-process lock of one design (created on demand, dropped when unused).
@@ -225,6 +235,7 @@ impl Neo4jSink {
                     })
                 }
                 Err(e) if e.is_retryable() && attempt < attempts => {
+                    self.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 Err(e) if e.is_retryable() => {
@@ -261,6 +272,7 @@ impl Neo4jSink {
                     return Ok((written, stats));
                 }
                 Err(e) if e.is_retryable() && attempt < attempts => {
+                    self.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 Err(e) if e.is_retryable() => {
