@@ -73,3 +73,18 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "SKIPPED cargo-lambda replay: the local graph or S3 server is not running"
 fi
+
+echo "== the upload-to-visible latency bench, once (cargo test mode), through the latency harness (same-region delays in front of Neo4j, S3 and the Cloudinary stub)"
+if [ -n "${NEO4J_URI:-}" ] && [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then
+  bash infra/local/latency.sh start same-region
+  started+=(latency)
+  (
+    eval "$(bash infra/local/latency.sh env)"
+    cargo test --locked --bench latency
+  )
+elif [ "${CI:-}" = "true" ]; then
+  echo "FAILED: the latency bench needs the local graph and S3 servers" >&2
+  exit 1
+else
+  echo "SKIPPED the latency bench: the local graph or S3 server is not running"
+fi
