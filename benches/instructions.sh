@@ -23,8 +23,8 @@ FLOOR="$TARGET/examples/inflate-only"
 mapfile -d '' FILES < <(find "$CORPUS" -name '*.ork' -print0 | sort -z)
 # The smallest zip of the corpus: the per-file constant.
 TINY="$(for f in "${FILES[@]}"; do
-  head -c 2 "$f" | grep -q PK && printf '%s\t%s\n' "$(stat -c %s "$f")" "$f"
-done | sort -n | head -1 | cut -f2-)"
+  if [ "$(head -c 2 "$f")" = "PK" ]; then printf '%s\t%s\n' "$(stat -c %s "$f")" "$f"; fi
+done | sort -n | awk -F '\t' 'NR == 1 { print $2 }')"
 
 # Instructions of one process (every thread), as callgrind reports them.
 count() {
