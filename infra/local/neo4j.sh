@@ -142,25 +142,17 @@ bolt_version() {
 # shellcheck disable=SC2016  # $1 is expanded by the inner bash
 port_taken() { timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$BOLT_PORT" 2>/dev/null; }
 
-# Waits until the launcher has logged that it is ready (password set) and Bolt answers a
-# handshake; fails with the log's tail if the server exits first or TIMEOUT passes.
+# Whether the launcher has logged that it is ready (password set) and Bolt answers a
+# handshake; sets BOLT_VERSION.
+bolt_ready() {
+    grep -q "$READY_LINE" "$LOG" 2>/dev/null && BOLT_VERSION="$(bolt_version)"
+}
+
+# Waits until the server is ready; fails with the log's tail if it exits first or TIMEOUT passes.
 wait_ready() {
-    local deadline=$((SECONDS + TIMEOUT)) version
-    while :; do
-        if grep -q "$READY_LINE" "$LOG" 2>/dev/null && version="$(bolt_version)"; then
-            echo "$NAME: ready (Bolt $version on bolt://127.0.0.1:$BOLT_PORT, TLS bolt+s://localhost:$BOLT_PORT)" >&2
-            return
-        fi
-        if ! running_pid >/dev/null; then
-            tail -n 40 "$LOG" >&2 || true
-            die "server exited before becoming ready (log: $LOG)"
-        fi
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            tail -n 40 "$LOG" >&2 || true
-            die "not ready after ${TIMEOUT}s (log: $LOG)"
-        fi
-        sleep 0.5
-    done
+    BOLT_VERSION=""
+    wait_for bolt_ready
+    echo "$NAME: ready (Bolt $BOLT_VERSION on bolt://127.0.0.1:$BOLT_PORT, TLS bolt+s://localhost:$BOLT_PORT)" >&2
 }
 
 # What the running server was started with: its port and a hash of its password.

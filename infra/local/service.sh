@@ -40,27 +40,30 @@ launch() {
     echo "$NAME: started pid $(cat "$PIDFILE"), log $LOG" >&2
 }
 
-# Waits until a GET of URL answers STATUS (`wait_until URL STATUS READY_MESSAGE`); fails with
-# the log's tail if the server exits first or TIMEOUT passes.
-wait_until() {
-    local url="$1" want="$2" message="$3"
-    local deadline=$((SECONDS + TIMEOUT)) code
-    while :; do
-        code="$(http_code "$url")"
-        if [ "$code" = "$want" ]; then
-            echo "$NAME: ready ($message)" >&2
-            return
-        fi
+# Waits until the command `$@` succeeds; fails with the log's tail if the server exits first
+# or TIMEOUT passes (`wait_for CMD [ARG...]`).
+wait_for() {
+    local deadline=$((SECONDS + TIMEOUT))
+    while ! "$@"; do
         if ! running_pid >/dev/null; then
             tail -n 40 "$LOG" >&2 || true
             die "server exited before becoming ready (log: $LOG)"
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
             tail -n 40 "$LOG" >&2 || true
-            die "not ready after ${TIMEOUT}s (last $url status: $code)"
+            die "not ready after ${TIMEOUT}s (log: $LOG)"
         fi
         sleep 0.5
     done
+}
+
+# Whether a GET of URL answers STATUS (`answers URL STATUS`).
+answers() { [ "$(http_code "$1")" = "$2" ]; }
+
+# Waits until a GET of URL answers STATUS (`wait_until URL STATUS READY_MESSAGE`).
+wait_until() {
+    wait_for answers "$1" "$2"
+    echo "$NAME: ready ($3)" >&2
 }
 
 # Stops the server (SIGTERM, then SIGKILL after GRACE seconds) and removes the pid file and

@@ -101,6 +101,10 @@ impl GraphConfig {
     }
 }
 
+/// One try of a retried operation (see `Neo4jSink::retrying`).
+type Attempt<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, GraphError>> + Send + 'a>>;
+
 /// Sink writing to a live server. Cheap to clone? No: share it by reference or `Arc`.
 pub struct Neo4jSink {
     graph: Graph,
@@ -221,73 +225,70 @@ impl Neo4jSink {
         self.round_trips.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Runs `statements` in one transaction, retrying it whole on retryable errors.
-    async fn transaction(&self, statements: &[Statement]) -> Result<WriteStats, GraphError> {
+    /// Runs `attempt` until it succeeds, retrying it whole with jittered back-off while it
+    /// fails with a retryable error (at most [`GraphConfig::max_attempts`] times). Returns its
+    /// value with the round trips of the successful try and the attempts made.
+    ///
+    /// Each attempt's future is boxed: the callers' futures stay small and shallow (the
+    /// Lambda's and the tests' async bodies nest them deeply).
+    async fn retrying<'a, T, F>(&self, mut attempt: F) -> Result<(T, WriteStats), GraphError>
+    where
+        F: FnMut() -> Attempt<'a, T>,
+    {
         let attempts = self.config.max_attempts.max(1);
-        let mut attempt = 0;
+        let mut tried = 0;
         loop {
-            attempt += 1;
-            match self.try_transaction(statements).await {
-                Ok(round_trips) => {
-                    return Ok(WriteStats {
-                        round_trips,
-                        attempts: attempt,
-                    })
+            tried += 1;
+            let before = self.round_trips();
+            match attempt().await {
+                Ok(value) => {
+                    let stats = WriteStats {
+                        round_trips: self.round_trips() - before,
+                        attempts: tried,
+                    };
+                    return Ok((value, stats));
                 }
-                Err(e) if e.is_retryable() && attempt < attempts => {
+                Err(e) if e.is_retryable() && tried < attempts => {
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(backoff(attempt)).await;
+                    tokio::time::sleep(backoff(tried)).await;
                 }
                 Err(e) if e.is_retryable() => {
                     return Err(GraphError::RetriesExhausted {
-                        attempts: attempt,
+                        attempts: tried,
                         last: Box::new(e),
                     })
                 }
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Runs `statements` in one explicit transaction, retrying it whole on retryable errors.
+    async fn transaction(&self, statements: &[Statement]) -> Result<WriteStats, GraphError> {
+        let ((), stats) = self
+            .retrying(|| Box::pin(self.try_transaction(statements)))
+            .await?;
+        Ok(stats)
     }
 
     /// Runs one statement as an auto-commit transaction and returns the first row's
-    /// [`WRITTEN_COLUMN`], retrying it whole on retryable errors like [`Self::transaction`].
-    /// One round trip: neo4rs sends RUN and PULL together.
+    /// [`WRITTEN_COLUMN`], retrying it whole on retryable errors. One round trip: neo4rs sends
+    /// RUN and PULL together.
     async fn auto_commit(&self, st: &Statement) -> Result<(i64, WriteStats), GraphError> {
-        let attempts = self.config.max_attempts.max(1);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let before = self.round_trips();
-            match self.query_rows(st, &[WRITTEN_COLUMN]).await {
-                Ok(rows) => {
-                    let written = rows
-                        .first()
-                        .and_then(|r| r[0].as_ref())
-                        .and_then(serde_json::Value::as_i64)
-                        .unwrap_or(0);
-                    let stats = WriteStats {
-                        round_trips: self.round_trips() - before,
-                        attempts: attempt,
-                    };
-                    return Ok((written, stats));
-                }
-                Err(e) if e.is_retryable() && attempt < attempts => {
-                    self.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                Err(e) if e.is_retryable() => {
-                    return Err(GraphError::RetriesExhausted {
-                        attempts: attempt,
-                        last: Box::new(e),
-                    })
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        self.retrying(|| {
+            Box::pin(async {
+                let rows = self.query_rows(st, &[WRITTEN_COLUMN]).await?;
+                Ok(rows
+                    .first()
+                    .and_then(|r| r[0].as_ref())
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or(0))
+            })
+        })
+        .await
     }
 
-    async fn try_transaction(&self, statements: &[Statement]) -> Result<u64, GraphError> {
-        let before = self.round_trips();
+    async fn try_transaction(&self, statements: &[Statement]) -> Result<(), GraphError> {
         self.trip();
         let mut txn = self
             .graph
@@ -305,7 +306,7 @@ impl Neo4jSink {
         }
         self.trip();
         txn.commit().await.map_err(|e| map_err(&self.config, e))?;
-        Ok(self.round_trips() - before)
+        Ok(())
     }
 
     /// Runs a read query and returns the named columns of every row (missing or null

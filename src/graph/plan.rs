@@ -149,25 +149,11 @@ const LOCK_PROPERTY: &str = "_ork_lock";
 /// `cypher` with every `$name` renamed `$p<i>_name`.
 fn prefixed(cypher: &str, i: usize) -> String {
     let mut out = String::with_capacity(cypher.len() + 16);
-    let b = cypher.as_bytes();
     let mut copied = 0;
-    let mut j = 0;
-    while j < b.len() {
-        if b[j] == b'$' {
-            let start = j + 1;
-            let mut end = start;
-            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-                end += 1;
-            }
-            if end > start {
-                out.push_str(&cypher[copied..start]);
-                out.push_str(&format!("p{i}_"));
-                copied = start;
-            }
-            j = end.max(j + 1);
-        } else {
-            j += 1;
-        }
+    for (start, _) in parameter_spans(cypher) {
+        out.push_str(&cypher[copied..start]);
+        out.push_str(&format!("p{i}_"));
+        copied = start;
     }
     out.push_str(&cypher[copied..]);
     out
@@ -569,6 +555,14 @@ pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
 
 /// Every `$name` in a Cypher text, in order of appearance (with repeats).
 pub fn parameter_names(cypher: &str) -> Vec<&str> {
+    parameter_spans(cypher)
+        .into_iter()
+        .map(|(start, end)| &cypher[start..end])
+        .collect()
+}
+
+/// The byte ranges of the names of every `$name` in a Cypher text, in order.
+fn parameter_spans(cypher: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let b = cypher.as_bytes();
     let mut i = 0;
@@ -580,7 +574,7 @@ pub fn parameter_names(cypher: &str) -> Vec<&str> {
                 end += 1;
             }
             if end > start {
-                out.push(&cypher[start..end]);
+                out.push((start, end));
             }
             i = end.max(i + 1);
         } else {
