@@ -281,21 +281,68 @@ fn frustum_volume_cg(l: f64, r1: f64, r2: f64) -> (f64, f64) {
     (v, cg)
 }
 
+thread_local! {
+    /// Integrals computed lately on this thread, by their exact inputs. The figures integrate
+    /// the same profiles many times (mass and aerodynamics, the whole rocket, each stage's
+    /// stack, each configuration); a hit returns the very same numbers.
+    static INTEGRALS: std::cell::RefCell<Vec<(IntegralKey, Integrals)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Entries kept in [`INTEGRALS`] (it is emptied when full).
+const INTEGRALS_KEPT: usize = 128;
+
+type IntegralKey = [u64; 9];
+
 /// Integrates the profile in OpenRocket's 128 slices; the wall of each slice is `thickness`
-/// measured perpendicular to the surface (so radially `thickness · hypot/Δx`).
+/// measured perpendicular to the surface (so radially `thickness · hypot/Δx`). Remembered per
+/// thread (see [`INTEGRALS`]).
 pub fn integrate(p: &Profile, thickness: f64, filled: bool) -> Integrals {
+    let key: IntegralKey = [
+        p.length.to_bits(),
+        p.fore_radius.to_bits(),
+        p.aft_radius.to_bits(),
+        p.shape as u64,
+        p.param.to_bits(),
+        u64::from(p.clipped),
+        p.clip_length.to_bits(),
+        thickness.to_bits(),
+        u64::from(filled),
+    ];
+    let hit = INTEGRALS.with_borrow(|memo| {
+        memo.iter()
+            .find(|(k, _)| *k == key)
+            .map(|&(_, integrals)| integrals)
+    });
+    if let Some(integrals) = hit {
+        return integrals;
+    }
+    let integrals = integrate_slices(p, thickness, filled);
+    INTEGRALS.with_borrow_mut(|memo| {
+        if memo.len() >= INTEGRALS_KEPT {
+            memo.clear();
+        }
+        memo.push((key, integrals));
+    });
+    integrals
+}
+
+fn integrate_slices(p: &Profile, thickness: f64, filled: bool) -> Integrals {
     let mut out = Integrals::default();
     let len = p.length;
     if len < 1e-9 {
         return out;
     }
     let mut cgx = 0.0;
+    let mut r_prev = p.radius(0.0);
     for n in 0..DIVISIONS {
         let x1 = n as f64 * len / DIVISIONS as f64;
         let x2 = (n + 1) as f64 * len / DIVISIONS as f64;
         let l = x2 - x1;
-        let r1o = p.radius(x1);
+        // The fore radius of a slice is the aft radius of the one before (the same x).
+        let r1o = r_prev;
         let r2o = p.radius(x2);
+        r_prev = r2o;
         let hyp = (r2o - r1o).hypot(l);
         let height = thickness * hyp / l;
         let (r1i, r2i) = if filled {

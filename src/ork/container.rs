@@ -4,9 +4,7 @@
 //! Zip archives are opened through the central directory, never by streaming local headers:
 //! OpenRocket writes data-descriptor entries whose local headers hold size 0.
 
-use std::cell::Cell;
-use std::io::{self, BufRead, BufReader, Cursor, Read};
-use std::rc::Rc;
+use std::io::{self, BufRead, Cursor, Read};
 
 use super::{Limits, OrkError};
 use crate::model::{ArchiveEntry, ContainerInfo, ContainerKind};
@@ -15,75 +13,215 @@ use crate::model::{ArchiveEntry, ContainerInfo, ContainerKind};
 /// allow for a long XML declaration or a leading comment).
 const SNIFF_WINDOW: usize = 2048;
 
-/// Capacity of the buffer between the decompressor and the XML reader: 64 KiB, less for small
-/// inputs (the buffer is initialised once per file).
-fn buf_capacity(input_len: usize, container: &str) -> usize {
-    let expected = if container == "xml" {
-        input_len
-    } else {
-        input_len.saturating_mul(8)
-    };
-    expected.clamp(4096, 64 * 1024)
+/// Bytes per window handed to the XML reader (a chunk of inflated XML, or a slice of plain XML).
+const CHUNK: usize = 64 * 1024;
+
+/// Size of the inline buffer for small compressed inputs: about the inflated size, within
+/// 4–64 KiB (the buffer is initialised once per file).
+fn inline_capacity(input_len: usize) -> usize {
+    input_len.saturating_mul(8).clamp(4096, CHUNK)
 }
 
-/// Shared counter of XML bytes handed to the parser, and whether the cap was hit.
-#[derive(Debug, Default)]
-pub(crate) struct Meter {
-    pub bytes: Cell<u64>,
-    pub limit: u64,
-    pub limit_hit: Cell<bool>,
-    /// Bytes since the last `<`: the longest text or tag the XML reader would have to buffer.
-    pub run: Cell<u64>,
-    pub max_run: u64,
-    pub run_hit: Cell<bool>,
+/// A limit of the inflated XML that the stream hit. Travels inside an `io::Error` (through the
+/// decompressor's thread and quick-xml) and becomes its typed [`OrkError`] in [`stream_error`].
+#[derive(Debug)]
+enum Overflow {
+    Size(u64),
+    Run(u64),
 }
 
-/// A reader that counts bytes and fails once more than `limit` have passed through.
-struct Capped<R> {
-    inner: R,
-    meter: Rc<Meter>,
-}
-
-impl<R: Read> Read for Capped<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let total = self.meter.bytes.get() + n as u64;
-        self.meter.bytes.set(total);
-        if total > self.meter.limit {
-            self.meter.limit_hit.set(true);
-            return Err(io::Error::other(format!(
-                "inflated size passed the limit of {} bytes",
-                self.meter.limit
-            )));
+impl std::fmt::Display for Overflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Overflow::Size(limit) => write!(f, "inflated size passed the limit of {limit} bytes"),
+            Overflow::Run(limit) => write!(f, "more than {limit} bytes without markup"),
         }
-        let run = match memchr::memrchr(b'<', &buf[..n]) {
+    }
+}
+
+impl std::error::Error for Overflow {}
+
+/// Counts the XML bytes as they pass, and checks the inflated size and the longest run of
+/// bytes without markup (what the XML reader would have to buffer at once).
+#[derive(Debug, Clone)]
+struct Gauge {
+    bytes: u64,
+    limit: u64,
+    /// Bytes since the last `<`.
+    run: u64,
+    max_run: u64,
+}
+
+impl Gauge {
+    fn new(limits: &Limits) -> Gauge {
+        Gauge {
+            bytes: 0,
+            limit: limits.max_xml_bytes,
+            run: 0,
+            max_run: limits.max_text_bytes,
+        }
+    }
+
+    fn pass(&mut self, window: &[u8]) -> io::Result<()> {
+        let n = window.len();
+        self.bytes += n as u64;
+        if self.bytes > self.limit {
+            return Err(io::Error::other(Overflow::Size(self.limit)));
+        }
+        self.run = match memchr::memrchr(b'<', window) {
             Some(at) => (n - at - 1) as u64,
-            None => self.meter.run.get() + n as u64,
+            None => self.run + n as u64,
         };
-        self.meter.run.set(run);
-        if run > self.meter.max_run {
-            self.meter.run_hit.set(true);
-            return Err(io::Error::other(format!(
-                "more than {} bytes without markup",
-                self.meter.max_run
-            )));
+        if self.run > self.max_run {
+            return Err(io::Error::other(Overflow::Run(self.max_run)));
         }
+        Ok(())
+    }
+}
+
+/// Reads `source` into `buf` until it is full or the source ends. Bytes read before an error
+/// are returned with it.
+fn fill(source: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<io::Error>) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match source.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Some(e)),
+        }
+    }
+    (filled, None)
+}
+
+/// The XML stream the parser reads: windows of bytes, handed out without copying.
+///
+/// * plain XML: [`CHUNK`]-sized windows of the input itself;
+/// * small compressed inputs: inflated here into one reused buffer, filled to the brim each time;
+/// * larger ones: chunks inflated on a second thread ([`inflate_aside`]), read where they lie and
+///   handed back for reuse.
+///
+/// Every window is full except the last, so the first one holds the document's start for
+/// sniffing. The bytes are measured against the limits as they pass ([`Gauge`]).
+pub(crate) struct XmlStream<'a> {
+    source: Source<'a>,
+    /// The current window is `buf[pos..end]` (or `input[pos..end]` for plain XML).
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// An error that came after the bytes of the current window.
+    pending: Option<io::Error>,
+    /// XML bytes handed out so far.
+    total: u64,
+}
+
+enum Source<'a> {
+    Plain {
+        input: &'a [u8],
+        gauge: Gauge,
+    },
+    Inline {
+        reader: Box<dyn Read + 'a>,
+        gauge: Gauge,
+    },
+    Aside(ChannelEnd),
+}
+
+impl<'a> XmlStream<'a> {
+    fn new(source: Source<'a>) -> XmlStream<'a> {
+        XmlStream {
+            source,
+            buf: Vec::new(),
+            pos: 0,
+            end: 0,
+            pending: None,
+            total: 0,
+        }
+    }
+
+    fn inline(reader: impl Read + 'a, limits: &Limits, input_len: usize) -> XmlStream<'a> {
+        let mut s = XmlStream::new(Source::Inline {
+            reader: Box::new(reader),
+            gauge: Gauge::new(limits),
+        });
+        s.buf = vec![0; inline_capacity(input_len)];
+        s
+    }
+
+    /// XML bytes read so far (all of them once the reader reached the end).
+    pub fn bytes_read(&self) -> u64 {
+        self.total
+    }
+
+    /// Moves to the next window; an empty one is the end.
+    fn refill(&mut self) -> io::Result<()> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        let (start, end) = match &mut self.source {
+            Source::Plain { input, gauge } => {
+                let start = self.end;
+                let end = input.len().min(start + CHUNK);
+                gauge.pass(&input[start..end])?;
+                (start, end)
+            }
+            Source::Inline { reader, gauge } => {
+                let (n, error) = fill(reader.as_mut(), &mut self.buf);
+                self.pending = error;
+                if n == 0 {
+                    if let Some(e) = self.pending.take() {
+                        return Err(e);
+                    }
+                }
+                gauge.pass(&self.buf[..n])?;
+                (0, n)
+            }
+            Source::Aside(channel) => (0, channel.next(&mut self.buf)?),
+        };
+        self.total += (end - start) as u64;
+        self.pos = start;
+        self.end = end;
+        Ok(())
+    }
+}
+
+impl Read for XmlStream<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let window = self.fill_buf()?;
+        let n = window.len().min(out.len());
+        out[..n].copy_from_slice(&window[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
 
+impl BufRead for XmlStream<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.end {
+            self.refill()?;
+        }
+        Ok(match &self.source {
+            Source::Plain { input, .. } => &input[self.pos..self.end],
+            _ => &self.buf[self.pos..self.end],
+        })
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.end);
+    }
+}
+
 /// What the parser gets: the XML stream and what is known of the container.
-pub(crate) struct XmlSource<'a> {
-    pub reader: &'a mut dyn BufRead,
+pub(crate) struct XmlSource<'s, 'a> {
+    pub reader: &'s mut XmlStream<'a>,
     pub info: ContainerInfo,
-    pub meter: Rc<Meter>,
 }
 
 /// Sniffs `bytes`, opens the container and calls `parse` with the XML stream.
 pub(crate) fn with_xml<T>(
     bytes: &[u8],
     limits: &Limits,
-    parse: impl FnOnce(XmlSource<'_>) -> Result<T, OrkError>,
+    parse: impl FnOnce(XmlSource<'_, '_>) -> Result<T, OrkError>,
 ) -> Result<T, OrkError> {
     let size = bytes.len() as u64;
     if bytes.is_empty() {
@@ -95,11 +233,6 @@ pub(crate) fn with_xml<T>(
             limit: limits.max_input_bytes,
         });
     }
-    let meter = Rc::new(Meter {
-        limit: limits.max_xml_bytes,
-        max_run: limits.max_text_bytes,
-        ..Meter::default()
-    });
     let info = |kind, design_entry, other_entries| ContainerInfo {
         kind,
         compressed_bytes: size,
@@ -149,51 +282,54 @@ pub(crate) fn with_xml<T>(
                 let mut entry = archive.by_index(index).map_err(io::Error::other)?;
                 pump.run(&mut entry)
             };
-            return inflate_aside(inflate, |inner| {
-                read_stream(inner, "zip", info, meter, bytes.len(), parse)
+            return inflate_aside(inflate, limits, |stream| {
+                read_stream(stream, "zip", info, parse)
             });
         }
-        read_stream(entry, "zip", info, meter, bytes.len(), parse)
+        read_stream(
+            XmlStream::inline(entry, limits, bytes.len()),
+            "zip",
+            info,
+            parse,
+        )
     } else if bytes.starts_with(&[0x1f, 0x8b]) {
         let info = info(ContainerKind::Gzip, None, Vec::new());
         if bytes.len() >= INFLATE_ASIDE_MIN {
             let inflate =
                 move |pump: &mut Pump| pump.run(&mut flate2::read::MultiGzDecoder::new(bytes));
-            return inflate_aside(inflate, |inner| {
-                read_stream(inner, "gzip", info, meter, bytes.len(), parse)
+            return inflate_aside(inflate, limits, |stream| {
+                read_stream(stream, "gzip", info, parse)
             });
         }
         let gz = flate2::read::MultiGzDecoder::new(bytes);
-        read_stream(gz, "gzip", info, meter, bytes.len(), parse)
+        read_stream(
+            XmlStream::inline(gz, limits, bytes.len()),
+            "gzip",
+            info,
+            parse,
+        )
     } else {
         let info = info(ContainerKind::Xml, None, Vec::new());
-        read_stream(bytes, "xml", info, meter, bytes.len(), parse)
+        let stream = XmlStream::new(Source::Plain {
+            input: bytes,
+            gauge: Gauge::new(limits),
+        });
+        read_stream(stream, "xml", info, parse)
     }
 }
 
-/// Caps and sniffs the XML stream `inner`, then hands it to `parse`.
-fn read_stream<R: Read, T>(
-    inner: R,
+/// Sniffs the start of the XML stream, then hands it to `parse`.
+fn read_stream<T>(
+    mut stream: XmlStream<'_>,
     container: &'static str,
     info: ContainerInfo,
-    meter: Rc<Meter>,
-    input_len: usize,
-    parse: impl FnOnce(XmlSource<'_>) -> Result<T, OrkError>,
+    parse: impl FnOnce(XmlSource<'_, '_>) -> Result<T, OrkError>,
 ) -> Result<T, OrkError> {
-    let capped = Capped {
-        inner,
-        meter: meter.clone(),
-    };
-    let mut reader = sniffed(
-        capped,
-        container,
-        &meter,
-        buf_capacity(input_len, container),
-    )?;
+    let first = stream.fill_buf().map_err(|e| stream_error(&e, container))?;
+    classify_prefix(&first[..first.len().min(SNIFF_WINDOW)], container)?;
     parse(XmlSource {
-        reader: &mut reader,
+        reader: &mut stream,
         info,
-        meter,
     })
 }
 
@@ -201,26 +337,36 @@ fn read_stream<R: Read, T>(
 /// (below it, starting a thread costs more than it saves).
 const INFLATE_ASIDE_MIN: usize = 32 * 1024;
 
-/// Bytes per message between the inflating thread and the reader.
-const ASIDE_CHUNK: usize = 64 * 1024;
+/// Chunks in flight between the two threads.
+const ASIDE_DEPTH: usize = 2;
 
-/// Chunks in flight between the two threads: bounds the memory this adds (256 KiB).
-const ASIDE_DEPTH: usize = 4;
+/// Buffers of the two threads: those in flight, the one being filled and the one being read.
+/// They are made as needed, sized as the chunks grow, and never more: the memory this adds is
+/// at most 256 KiB, however long the stream.
+const ASIDE_BUFFERS: usize = ASIDE_DEPTH + 2;
 
 /// Inflates on a second thread: `inflate` opens the decompressor there and hands it to the
-/// [`Pump`], and `read` gets a reader of what it produces, in order, at most [`ASIDE_DEPTH`]
-/// chunks ahead. Errors of the decompressor (a corrupt stream, a bad CRC) reach the reader as
-/// I/O errors in their place; when the reader stops early, the thread stops at its next chunk.
+/// [`Pump`], and `read` gets the stream of what it produces, in order, at most [`ASIDE_DEPTH`]
+/// chunks ahead. Errors of the decompressor (a corrupt stream, a bad CRC) and the limits'
+/// reach the reader as I/O errors in their place; when the reader stops early, the thread stops
+/// at its next chunk.
 fn inflate_aside<'b, T>(
     inflate: impl FnOnce(&mut Pump) -> io::Result<()> + Send + 'b,
-    read: impl FnOnce(ChannelReader) -> T,
+    limits: &Limits,
+    read: impl FnOnce(XmlStream<'_>) -> T,
 ) -> T {
     use std::sync::mpsc;
+    let gauge = Gauge::new(limits);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel(ASIDE_DEPTH);
         let (back_tx, back_rx) = mpsc::channel();
         scope.spawn(move || {
-            let mut pump = Pump { tx, back: back_rx };
+            let mut pump = Pump {
+                tx,
+                back: back_rx,
+                made: 0,
+                gauge,
+            };
             let done =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inflate(&mut pump)));
             let failure = match done {
@@ -230,19 +376,26 @@ fn inflate_aside<'b, T>(
             };
             let _ = pump.tx.send(Err(failure));
         });
-        read(ChannelReader {
+        read(XmlStream::new(Source::Aside(ChannelEnd {
             rx,
             back: back_tx,
-            current: Vec::new(),
-            pos: 0,
-        })
+        })))
     })
+}
+
+/// A chunk of inflated XML: `buf[..len]`.
+struct Chunk {
+    buf: Vec<u8>,
+    len: usize,
 }
 
 /// The sending end of [`inflate_aside`], on the inflating thread.
 struct Pump {
-    tx: std::sync::mpsc::SyncSender<io::Result<Vec<u8>>>,
+    tx: std::sync::mpsc::SyncSender<io::Result<Chunk>>,
     back: std::sync::mpsc::Receiver<Vec<u8>>,
+    /// Buffers made so far.
+    made: usize,
+    gauge: Gauge,
 }
 
 impl Pump {
@@ -250,113 +403,81 @@ impl Pump {
     /// the reader has gone.
     fn run(&mut self, source: &mut dyn Read) -> io::Result<()> {
         // Small chunks first, so that the reader starts early, then full ones.
-        let mut size = ASIDE_CHUNK / 8;
+        let mut size = CHUNK / 8;
         loop {
-            let mut chunk = self.back.try_recv().unwrap_or_default();
-            chunk.resize(size, 0);
-            let mut filled = 0;
-            let mut end = false;
-            while filled < size {
-                match source.read(&mut chunk[filled..]) {
-                    Ok(0) => {
-                        end = true;
-                        break;
-                    }
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        // What came before the error first, then the error.
-                        chunk.truncate(filled);
-                        if filled > 0 && self.tx.send(Ok(chunk)).is_err() {
-                            return Ok(());
-                        }
-                        return Err(e);
-                    }
+            // A buffer handed back, else a new one (at most ASIDE_BUFFERS of them), else wait
+            // for one to come back.
+            let mut buf = match self.back.try_recv() {
+                Ok(buf) => buf,
+                Err(_) if self.made < ASIDE_BUFFERS => {
+                    self.made += 1;
+                    Vec::new()
                 }
+                Err(_) => match self.back.recv() {
+                    Ok(buf) => buf,
+                    // The reader has gone.
+                    Err(_) => return Ok(()),
+                },
+            };
+            if buf.len() < size {
+                buf.resize(size, 0);
             }
-            chunk.truncate(filled);
-            if filled > 0 && self.tx.send(Ok(chunk)).is_err() {
+            let (len, error) = fill(source, &mut buf[..size]);
+            let error = error.or_else(|| self.gauge.pass(&buf[..len]).err());
+            let end = len < size;
+            // What came before an error first, then the error.
+            if len > 0 && self.tx.send(Ok(Chunk { buf, len })).is_err() {
                 return Ok(());
+            }
+            if let Some(e) = error {
+                return Err(e);
             }
             if end {
                 return Ok(());
             }
-            size = (size * 2).min(ASIDE_CHUNK);
+            size = (size * 2).min(CHUNK);
         }
     }
 }
 
 /// The reading end of [`inflate_aside`].
-struct ChannelReader {
-    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+struct ChannelEnd {
+    rx: std::sync::mpsc::Receiver<io::Result<Chunk>>,
     back: std::sync::mpsc::Sender<Vec<u8>>,
-    current: Vec<u8>,
-    pos: usize,
 }
 
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.current.len() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    let used = std::mem::replace(&mut self.current, chunk);
-                    self.pos = 0;
-                    // Hand the old buffer back for reuse (the thread may have finished).
+impl ChannelEnd {
+    /// Swaps the next chunk into `current` (handing the old buffer back) and returns its
+    /// length; 0 at the end.
+    fn next(&mut self, current: &mut Vec<u8>) -> io::Result<usize> {
+        match self.rx.recv() {
+            Ok(Ok(chunk)) => {
+                let used = std::mem::replace(current, chunk.buf);
+                if !used.is_empty() {
+                    // The thread may have finished.
                     let _ = self.back.send(used);
                 }
-                Ok(Err(e)) => return Err(e),
-                // The thread is done: the end of the stream.
-                Err(_) => return Ok(0),
+                Ok(chunk.len)
             }
-        }
-        let n = buf.len().min(self.current.len() - self.pos);
-        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-/// The XML stream after sniffing: the bytes already looked at, then the rest.
-type Sniffed<R> = BufReader<io::Chain<Cursor<Vec<u8>>, R>>;
-
-/// Reads the first bytes of the XML stream, checks that they open an OpenRocket document, and
-/// returns a buffered reader that yields them again followed by the rest.
-fn sniffed<R: Read>(
-    mut inner: R,
-    container: &'static str,
-    meter: &Meter,
-    capacity: usize,
-) -> Result<Sniffed<R>, OrkError> {
-    let mut prefix = vec![0u8; SNIFF_WINDOW];
-    let mut filled = 0;
-    while filled < prefix.len() {
-        match inner.read(&mut prefix[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(stream_error(e, container, meter)),
+            Ok(Err(e)) => Err(e),
+            // The thread is done: the end of the stream.
+            Err(_) => Ok(0),
         }
     }
-    prefix.truncate(filled);
-    classify_prefix(&prefix, container)?;
-    Ok(BufReader::with_capacity(
-        capacity,
-        Cursor::new(prefix).chain(inner),
-    ))
 }
 
 /// Maps an I/O error while reading the XML stream to a typed error.
-pub(crate) fn stream_error(e: io::Error, container: &'static str, meter: &Meter) -> OrkError {
-    if meter.limit_hit.get() {
-        return OrkError::InflatedTooLarge { limit: meter.limit };
-    }
-    if meter.run_hit.get() {
-        return OrkError::TextTooLong {
-            limit: meter.max_run,
-        };
+pub(crate) fn stream_error(e: &io::Error, container: &'static str) -> OrkError {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<Overflow>())
+    {
+        Some(Overflow::Size(limit)) => return OrkError::InflatedTooLarge { limit: *limit },
+        Some(Overflow::Run(limit)) => return OrkError::TextTooLong { limit: *limit },
+        None => {}
     }
     match container {
-        "xml" => OrkError::Io(e),
+        "xml" => OrkError::Io(io::Error::new(e.kind(), e.to_string())),
         _ => OrkError::Decompress {
             container,
             reason: e.to_string(),
@@ -513,7 +634,7 @@ mod tests {
                 let chunk = src
                     .reader
                     .fill_buf()
-                    .map_err(|e| stream_error(e, "gzip", &src.meter))?;
+                    .map_err(|e| stream_error(&e, "gzip"))?;
                 if chunk.is_empty() {
                     return Ok(out);
                 }

@@ -95,13 +95,12 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Parsed, OrkError> {
             options.datapoint_rows,
             options.series,
             container_name,
-            &src.meter,
             &mut warnings,
         )?;
         // `read_tree` reads to the end of the stream, so the zip CRC and the gzip trailer have
         // been checked by now.
         let mut info = src.info;
-        info.xml_bytes = src.meter.bytes.get();
+        info.xml_bytes = src.reader.bytes_read();
         let design = convert::design(&root, info, &mut warnings)?;
         Ok(Parsed { design, warnings })
     })

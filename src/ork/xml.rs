@@ -19,7 +19,7 @@ use memchr::memchr;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::container::{stream_error, Meter};
+use super::container::stream_error;
 use super::{Limits, OrkError, Warning};
 use crate::model::{BranchSeries, ComponentKind};
 use crate::series::{BranchDecoder, NameEra, SeriesConfig};
@@ -82,7 +82,6 @@ struct Scan<'a> {
     series: Option<SeriesConfig>,
     limits: &'a Limits,
     container: &'static str,
-    meter: &'a Meter,
 }
 
 /// A borrowed element of a [`Doc`].
@@ -286,7 +285,6 @@ pub(crate) fn read_tree(
     datapoint_rows: usize,
     series: Option<SeriesConfig>,
     container: &'static str,
-    meter: &Meter,
     warnings: &mut Vec<Warning>,
 ) -> Result<Doc, OrkError> {
     let scan = Scan {
@@ -294,7 +292,6 @@ pub(crate) fn read_tree(
         series,
         limits,
         container,
-        meter,
     };
     let mut reader = Reader::from_reader(src);
     {
@@ -326,7 +323,7 @@ pub(crate) fn read_tree(
                     element: doc.root_name(top),
                 });
             }
-            Err(e) => return Err(xml_error(e, reader.error_position(), container, meter)),
+            Err(e) => return Err(xml_error(e, reader.error_position(), container)),
         };
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -469,18 +466,9 @@ fn predefined_entity(name: &str) -> Option<char> {
     })
 }
 
-fn xml_error(
-    e: quick_xml::Error,
-    position: u64,
-    container: &'static str,
-    meter: &Meter,
-) -> OrkError {
+fn xml_error(e: quick_xml::Error, position: u64, container: &'static str) -> OrkError {
     match e {
-        quick_xml::Error::Io(io) => stream_error(
-            std::io::Error::new(io.kind(), io.to_string()),
-            container,
-            meter,
-        ),
+        quick_xml::Error::Io(io) => stream_error(&io, container),
         quick_xml::Error::Escape(esc) => OrkError::Xml {
             position,
             reason: esc.to_string(),
@@ -568,7 +556,7 @@ fn scan_branch<R: BufRead>(
         let offset = stream.offset();
         let chunk = match stream.fill_buf() {
             Ok(c) => c,
-            Err(e) => return Err(stream_error(e, scan.container, scan.meter)),
+            Err(e) => return Err(stream_error(&e, scan.container)),
         };
         if chunk.is_empty() {
             return Err(OrkError::Truncated {
@@ -767,11 +755,6 @@ mod tests {
     use super::*;
 
     fn tree(xml: &str, rows: usize) -> Result<Doc, OrkError> {
-        let meter = Meter {
-            limit: u64::MAX,
-            max_run: u64::MAX,
-            ..Meter::default()
-        };
         let mut src: &[u8] = xml.as_bytes();
         read_tree(
             &mut src,
@@ -779,7 +762,6 @@ mod tests {
             rows,
             None,
             "xml",
-            &meter,
             &mut Vec::new(),
         )
     }

@@ -37,6 +37,8 @@ pub struct Point {
     pub seq: u64,
     pub t: f64,
     pub v: [f64; NQ],
+    /// The row ended before a column read so far (counted once per row).
+    pub short: bool,
 }
 
 impl Point {
@@ -45,6 +47,7 @@ impl Point {
             seq,
             t,
             v: [f64::NAN; NQ],
+            short: false,
         }
     }
 }
@@ -59,98 +62,6 @@ fn above(a: f64, b: f64) -> bool {
 #[inline]
 fn below(a: f64, b: f64) -> bool {
     a < b || (b.is_nan() && !a.is_nan())
-}
-
-/// The rows one bucket keeps: its first row and the rows of its lowest and highest altitude
-/// and vertical velocity, as indices into `pts` (a row stored once however many roles it has).
-#[derive(Debug, Clone)]
-struct Bucket {
-    pts: [Point; 6],
-    len: usize,
-    /// first, min altitude, max altitude, min vertical velocity, max vertical velocity.
-    role: [usize; 5],
-}
-
-impl Bucket {
-    fn new() -> Bucket {
-        Bucket {
-            pts: [Point::new(0, f64::NAN); 6],
-            len: 0,
-            role: [0; 5],
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Stores `p` (once) and returns its slot.
-    #[inline]
-    fn store(&mut self, p: &Point) -> usize {
-        if self.pts[self.len - 1].seq == p.seq {
-            return self.len - 1;
-        }
-        if self.len == self.pts.len() {
-            // Full of rows that lost their roles: keep the ones that still have one.
-            let mut kept = [Point::new(0, f64::NAN); 6];
-            let mut n = 0;
-            for r in 0..5 {
-                let i = self.role[r];
-                match kept[..n].iter().position(|k| k.seq == self.pts[i].seq) {
-                    Some(j) => self.role[r] = j,
-                    None => {
-                        kept[n] = self.pts[i];
-                        self.role[r] = n;
-                        n += 1;
-                    }
-                }
-            }
-            self.pts = kept;
-            self.len = n;
-        }
-        self.pts[self.len] = *p;
-        self.len += 1;
-        self.len - 1
-    }
-
-    #[inline]
-    fn add(&mut self, p: &Point) {
-        if self.len == 0 {
-            self.pts[0] = *p;
-            self.len = 1;
-            self.role = [0; 5];
-            return;
-        }
-        let get = |b: &Bucket, r: usize, q: usize| b.pts[b.role[r]].v[q];
-        let better = [
-            false,
-            below(p.v[ALT], get(self, 1, ALT)),
-            above(p.v[ALT], get(self, 2, ALT)),
-            below(p.v[VV], get(self, 3, VV)),
-            above(p.v[VV], get(self, 4, VV)),
-        ];
-        if better.iter().any(|&b| b) {
-            let slot = self.store(p);
-            for (r, &b) in better.iter().enumerate() {
-                if b {
-                    self.role[r] = slot;
-                }
-            }
-        }
-    }
-
-    /// The distinct rows kept, in row order (at most five), appended to `out`.
-    fn drain_into(&mut self, out: &mut Vec<Point>) {
-        let start = out.len();
-        for r in 0..5 {
-            let p = self.pts[self.role[r]];
-            if !out[start..].iter().any(|k| k.seq == p.seq) {
-                out.push(p);
-            }
-        }
-        out[start..].sort_unstable_by_key(|p| p.seq);
-        self.len = 0;
-    }
 }
 
 /// Why rows or values were left out, counted for one warning each.
@@ -173,6 +84,233 @@ pub struct Dropped {
 /// Largest magnitude kept; beyond it a value is a gap (no flight quantity comes near it).
 pub const MAX_ABS: f64 = 1e9;
 
+/// The texts of the rows held while streaming (the open bucket's, the running maxima's, the
+/// last row's), one copy per row however many hold it, in reused buffers.
+#[derive(Debug, Default)]
+struct Texts {
+    bufs: Vec<Vec<u8>>,
+    holders: Vec<u32>,
+    free: Vec<u32>,
+}
+
+impl Texts {
+    /// Copies `text` in, held once.
+    fn put(&mut self, text: &[u8]) -> u32 {
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.bufs.push(Vec::new());
+                self.holders.push(0);
+                (self.bufs.len() - 1) as u32
+            }
+        };
+        let buf = &mut self.bufs[id as usize];
+        buf.clear();
+        buf.extend_from_slice(text);
+        self.holders[id as usize] = 1;
+        id
+    }
+
+    fn hold(&mut self, id: u32) {
+        self.holders[id as usize] += 1;
+    }
+
+    fn release(&mut self, id: u32) {
+        let h = &mut self.holders[id as usize];
+        *h -= 1;
+        if *h == 0 {
+            self.free.push(id);
+        }
+    }
+
+    fn get(&self, id: u32) -> &[u8] {
+        &self.bufs[id as usize]
+    }
+}
+
+/// Texts appended one after another, each found by its span.
+#[derive(Debug, Default)]
+struct Arena {
+    bytes: Vec<u8>,
+}
+
+impl Arena {
+    fn push(&mut self, text: &[u8]) -> (u32, u32) {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(text);
+        (start, self.bytes.len() as u32)
+    }
+
+    fn get(&self, (start, end): (u32, u32)) -> &[u8] {
+        &self.bytes[start as usize..end as usize]
+    }
+}
+
+/// The distinct rows a bucket of `points` keeps, in row order: its first row and the first
+/// rows of its lowest and highest altitude and vertical velocity.
+fn bucket_rows(points: &[Point]) -> ([usize; 5], usize) {
+    if points.is_empty() {
+        return ([0; 5], 0);
+    }
+    let mut role = [0usize; 5];
+    for (i, p) in points.iter().enumerate().skip(1) {
+        if below(p.v[ALT], points[role[1]].v[ALT]) {
+            role[1] = i;
+        }
+        if above(p.v[ALT], points[role[2]].v[ALT]) {
+            role[2] = i;
+        }
+        if below(p.v[VV], points[role[3]].v[VV]) {
+            role[3] = i;
+        }
+        if above(p.v[VV], points[role[4]].v[VV]) {
+            role[4] = i;
+        }
+    }
+    role.sort_unstable();
+    let mut out = [0usize; 5];
+    let mut n = 0;
+    for i in role {
+        if n == 0 || out[n - 1] != i {
+            out[n] = i;
+            n += 1;
+        }
+    }
+    (out, n)
+}
+
+/// The open bucket: its first row and the rows of its lowest and highest altitude and vertical
+/// velocity so far, each with its text.
+#[derive(Debug)]
+struct Bucket {
+    /// first, min altitude, max altitude, min vertical velocity, max vertical velocity.
+    role: [Option<(Point, u32)>; 5],
+}
+
+impl Bucket {
+    fn new() -> Bucket {
+        Bucket { role: [None; 5] }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.role[0].is_none()
+    }
+
+    #[inline]
+    fn add(&mut self, p: &Point, text: u32, texts: &mut Texts) {
+        if self.is_empty() {
+            self.role = [Some((*p, text)); 5];
+            for _ in 0..5 {
+                texts.hold(text);
+            }
+            return;
+        }
+        let get = |b: &Bucket, r: usize, q: usize| b.role[r].map_or(f64::NAN, |(k, _)| k.v[q]);
+        let better = [
+            false,
+            below(p.v[ALT], get(self, 1, ALT)),
+            above(p.v[ALT], get(self, 2, ALT)),
+            below(p.v[VV], get(self, 3, VV)),
+            above(p.v[VV], get(self, 4, VV)),
+        ];
+        for (r, &b) in better.iter().enumerate() {
+            if b {
+                texts.hold(text);
+                if let Some((_, old)) = self.role[r].replace((*p, text)) {
+                    texts.release(old);
+                }
+            }
+        }
+    }
+
+    /// Moves the distinct rows kept, in row order (at most five), to the pool.
+    fn drain_into(&mut self, pool: &mut Pool, texts: &mut Texts) {
+        let mut rows: [Option<(Point, u32)>; 5] = std::mem::take(&mut self.role);
+        rows.sort_unstable_by_key(|r| r.map_or(u64::MAX, |(p, _)| p.seq));
+        let mut last_seq = None;
+        for (p, id) in rows.into_iter().flatten() {
+            if last_seq != Some(p.seq) {
+                pool.push(p, texts.get(id));
+                last_seq = Some(p.seq);
+            }
+            texts.release(id);
+        }
+    }
+}
+
+thread_local! {
+    /// The emptied pool of the branch decoded last on this thread. A file's branches are
+    /// decoded one after another, so the next one reuses its buffers instead of growing new
+    /// ones (only pools of at most [`SPARE_MAX_BYTES`] of text are kept).
+    static SPARE: std::cell::Cell<Option<Pool>> = const { std::cell::Cell::new(None) };
+}
+
+const SPARE_MAX_BYTES: usize = 4 << 20;
+
+/// The closed buckets' rows, bucket after bucket, in row order, with their texts.
+#[derive(Debug, Default)]
+struct Pool {
+    points: Vec<Point>,
+    spans: Vec<(u32, u32)>,
+    text: Arena,
+    /// Where each closed bucket ends in `points`.
+    ends: Vec<usize>,
+}
+
+impl Pool {
+    /// An empty pool, with the buffers of the last one on this thread when there is one.
+    fn reused() -> Pool {
+        SPARE.take().unwrap_or_default()
+    }
+
+    /// Empties the pool and keeps its buffers for the next one on this thread.
+    fn recycle(mut self) {
+        if self.text.bytes.capacity() <= SPARE_MAX_BYTES {
+            self.points.clear();
+            self.spans.clear();
+            self.text.bytes.clear();
+            self.ends.clear();
+            SPARE.set(Some(self));
+        }
+    }
+
+    fn push(&mut self, p: Point, text: &[u8]) {
+        self.points.push(p);
+        self.spans.push(self.text.push(text));
+    }
+
+    /// Merges neighbouring buckets pairwise, in place: each pair keeps the rows a bucket of
+    /// both would have kept. The kept rows and their texts move down, in order.
+    fn merge_pairs(&mut self) {
+        let mut write = 0;
+        let mut text_end = 0usize;
+        let mut start = 0;
+        let mut ends = Vec::with_capacity(self.ends.len() / 2 + 1);
+        for pair in self.ends.chunks(2) {
+            let end = *pair.last().unwrap_or(&start);
+            let (keep, n) = bucket_rows(&self.points[start..end]);
+            for &k in &keep[..n] {
+                let i = start + k;
+                self.points[write] = self.points[i];
+                let (s, e) = self.spans[i];
+                let len = (e - s) as usize;
+                self.text
+                    .bytes
+                    .copy_within(s as usize..e as usize, text_end);
+                self.spans[write] = (text_end as u32, (text_end + len) as u32);
+                text_end += len;
+                write += 1;
+            }
+            ends.push(write);
+            start = end;
+        }
+        self.points.truncate(write);
+        self.spans.truncate(write);
+        self.text.bytes.truncate(text_end);
+        self.ends = ends;
+    }
+}
+
 /// Downsamples one branch as its rows stream by.
 #[derive(Debug)]
 pub struct Sampler {
@@ -180,21 +318,21 @@ pub struct Sampler {
     present: [bool; NQ],
     branch: Option<String>,
     source_rows: u64,
-    /// The closed buckets' rows, bucket after bucket, in row order.
-    pool: Vec<Point>,
-    /// Where each closed bucket ends in `pool`.
-    ends: Vec<usize>,
+    pool: Pool,
     open: Bucket,
     open_rows: u64,
     width: u64,
-    last: Option<Point>,
-    max: [Option<Point>; 3],
+    texts: Texts,
+    last: Option<(Point, u32)>,
+    max: [Option<(Point, u32)>; 3],
     events: Vec<SeriesEvent>,
     /// Times of events whose nearest row is still to come, ascending.
     upcoming: VecDeque<f64>,
     /// Times of events that arrived after later rows (only in hand-made files).
     late: Vec<f64>,
     pinned: Vec<Point>,
+    pinned_spans: Vec<(u32, u32)>,
+    pinned_text: Arena,
     pub dropped: Dropped,
 }
 
@@ -205,17 +343,19 @@ impl Sampler {
             present,
             branch,
             source_rows: 0,
-            pool: Vec::new(),
-            ends: Vec::new(),
+            pool: Pool::reused(),
             open: Bucket::new(),
             open_rows: 0,
             width: 1,
+            texts: Texts::default(),
             last: None,
             max: [None; 3],
             events: Vec::new(),
             upcoming: VecDeque::new(),
             late: Vec::new(),
             pinned: Vec::new(),
+            pinned_spans: Vec::new(),
+            pinned_text: Arena::default(),
             dropped: Dropped::default(),
         }
     }
@@ -240,7 +380,7 @@ impl Sampler {
             return;
         }
         match self.last {
-            Some(last) if time_s < last.t => self.late.push(time_s),
+            Some((last, _)) if time_s < last.t => self.late.push(time_s),
             _ => {
                 let at = self.upcoming.partition_point(|&t| t <= time_s);
                 self.upcoming.insert(at, time_s);
@@ -248,15 +388,18 @@ impl Sampler {
         }
     }
 
-    /// A decoded row: `p.t` finite, values already screened (NaN for gaps).
+    /// A decoded row and its text: `p.t` finite; the values the choice of rows depends on
+    /// (altitude, vertical velocity, total acceleration) already screened (NaN for gaps). The
+    /// others are filled in at [`Sampler::finish`], from the text, for the rows kept.
     #[inline]
-    pub fn push(&mut self, p: Point) {
-        if let Some(last) = self.last {
+    pub fn push(&mut self, p: Point, text: &[u8]) {
+        if let Some((last, _)) = self.last {
             if p.t < last.t {
                 self.dropped.backwards += 1;
                 return;
             }
         }
+        let id = self.texts.put(text);
         // Events between the previous row and this one: the nearer of the two rows.
         while let Some(&te) = self.upcoming.front() {
             if te > p.t {
@@ -264,79 +407,64 @@ impl Sampler {
             }
             self.upcoming.pop_front();
             let nearest = match self.last {
-                Some(last) if te - last.t <= p.t - te => last,
-                _ => p,
+                Some((last, last_id)) if te - last.t <= p.t - te => (last, last_id),
+                _ => (p, id),
             };
             self.pin(nearest);
         }
         for (slot, q) in [ALT, VV, TA].into_iter().enumerate() {
-            if self.max[slot].is_none_or(|m| above(p.v[q], m.v[q])) {
-                self.max[slot] = Some(p);
+            if self.max[slot].is_none_or(|(m, _)| above(p.v[q], m.v[q])) {
+                self.texts.hold(id);
+                if let Some((_, old)) = self.max[slot].replace((p, id)) {
+                    self.texts.release(old);
+                }
             }
         }
-        self.open.add(&p);
+        self.open.add(&p, id, &mut self.texts);
         self.open_rows += 1;
         if self.open_rows >= self.width {
             self.close_bucket();
         }
-        self.last = Some(p);
+        // The row's own hold passes to `last`.
+        if let Some((_, old)) = self.last.replace((p, id)) {
+            self.texts.release(old);
+        }
     }
 
-    fn pin(&mut self, p: Point) {
+    fn pin(&mut self, (p, id): (Point, u32)) {
         if self.pinned.last().is_some_and(|q| q.seq == p.seq) {
             return;
         }
         if self.pinned.len() < self.config.max_events {
             self.pinned.push(p);
+            self.pinned_spans
+                .push(self.pinned_text.push(self.texts.get(id)));
         }
     }
 
     fn close_bucket(&mut self) {
         if !self.open.is_empty() {
-            self.open.drain_into(&mut self.pool);
-            self.ends.push(self.pool.len());
+            self.open.drain_into(&mut self.pool, &mut self.texts);
+            self.pool.ends.push(self.pool.points.len());
         }
         self.open_rows = 0;
-        if self.ends.len() >= 2 * self.config.max_points.max(1) {
-            self.merge_pairs();
+        if self.pool.ends.len() >= 2 * self.config.max_points.max(1) {
+            self.pool.merge_pairs();
+            self.width *= 2;
         }
-    }
-
-    /// Merges neighbouring buckets pairwise, in place: each pair keeps the rows a bucket of
-    /// both would have kept.
-    fn merge_pairs(&mut self) {
-        let mut merged = Bucket::new();
-        let mut write = 0;
-        let mut start = 0;
-        let mut ends = Vec::with_capacity(self.ends.len() / 2 + 1);
-        for pair in self.ends.chunks(2) {
-            let end = *pair.last().unwrap_or(&start);
-            for i in start..end {
-                let p = self.pool[i];
-                merged.add(&p);
-            }
-            // The merged rows are at most as many as were read, and are written behind them.
-            let mut out = Vec::with_capacity(5);
-            merged.drain_into(&mut out);
-            for p in out {
-                self.pool[write] = p;
-                write += 1;
-            }
-            ends.push(write);
-            start = end;
-        }
-        self.pool.truncate(write);
-        self.ends = ends;
-        self.width *= 2;
     }
 
     /// Rows held now (for the bounded-memory tests).
     pub fn held_rows(&self) -> usize {
-        self.pool.len() + self.open.len + self.pinned.len() + 4
+        self.pool.points.len() + 5 + self.pinned.len() + 4
     }
 
-    /// The downsampled series.
-    pub fn finish(mut self) -> BranchSeries {
+    /// The downsampled series. `complete` fills in, from a kept row's text, the values that
+    /// were left for later (see [`Sampler::push`]), counting what it leaves out in `dropped`.
+    pub fn finish(
+        mut self,
+        mut complete: impl FnMut(&[u8], &mut Point, &mut Dropped),
+    ) -> (BranchSeries, Dropped) {
         self.close_bucket();
         let Some(last) = self.last else {
             return self.into_series(&[]);
@@ -346,12 +474,28 @@ impl Sampler {
             self.pin(last);
         }
         // The pool is in row order, so the sort below only has the few rows after it to place.
-        let mut rows: Vec<(Point, u8)> = Vec::with_capacity(self.pool.len() + 8);
-        rows.extend(self.pool.iter().map(|&p| (p, 0)));
-        rows.extend(self.pinned.iter().map(|&p| (p, 1)));
-        rows.extend(self.max.iter().flatten().map(|&p| (p, 2)));
-        rows.push((last, 2));
-        rows.sort_by_key(|(p, _)| p.seq);
+        let mut rows: Vec<(Point, u8, &[u8])> = Vec::with_capacity(self.pool.points.len() + 8);
+        rows.extend(
+            self.pool
+                .points
+                .iter()
+                .zip(&self.pool.spans)
+                .map(|(&p, &s)| (p, 0, self.pool.text.get(s))),
+        );
+        rows.extend(
+            self.pinned
+                .iter()
+                .zip(&self.pinned_spans)
+                .map(|(&p, &s)| (p, 1, self.pinned_text.get(s))),
+        );
+        rows.extend(
+            self.max
+                .iter()
+                .flatten()
+                .map(|&(p, id)| (p, 2, self.texts.get(id))),
+        );
+        rows.push((last.0, 2, self.texts.get(last.1)));
+        rows.sort_by_key(|(p, _, _)| p.seq);
         rows.dedup_by(|b, a| {
             if a.0.seq == b.0.seq {
                 a.1 = a.1.max(b.1);
@@ -361,40 +505,48 @@ impl Sampler {
             }
         });
         rows[0].1 = 2; // the first row
-                       // Events that came after later rows: the nearest row still held.
+        let points: Vec<Point> = rows.iter().map(|r| r.0).collect();
+        let mut must: Vec<u8> = rows.iter().map(|r| r.1).collect();
+        // Events that came after later rows: the nearest row still held.
         for &te in &self.late {
-            if let Some(i) = nearest(&rows, te) {
-                rows[i].1 = rows[i].1.max(1);
+            if let Some(i) = nearest(&points, te) {
+                must[i] = must[i].max(1);
             }
         }
-        let points: Vec<Point> = rows.iter().map(|r| r.0).collect();
-        let must: Vec<u8> = rows.iter().map(|r| r.1).collect();
         let keep = select(&points, &must, self.config.max_points);
-        let kept: Vec<Point> = keep.into_iter().map(|i| points[i]).collect();
+        let mut dropped = self.dropped;
+        let kept: Vec<Point> = keep
+            .into_iter()
+            .map(|i| {
+                let mut p = points[i];
+                complete(rows[i].2, &mut p, &mut dropped);
+                p
+            })
+            .collect();
+        drop(rows);
+        self.dropped = dropped;
         self.into_series(&kept)
     }
 
-    fn into_series(self, kept: &[Point]) -> BranchSeries {
-        to_series(
+    fn into_series(self, kept: &[Point]) -> (BranchSeries, Dropped) {
+        self.pool.recycle();
+        let series = to_series(
             self.branch,
             self.source_rows,
             kept,
             &self.present,
             self.events,
-        )
+        );
+        (series, self.dropped)
     }
 }
 
-fn nearest(rows: &[(Point, u8)], t: f64) -> Option<usize> {
-    let at = rows.partition_point(|r| r.0.t < t);
+fn nearest(rows: &[Point], t: f64) -> Option<usize> {
+    let at = rows.partition_point(|r| r.t < t);
     let before = at.checked_sub(1);
     let after = (at < rows.len()).then_some(at);
     match (before, after) {
-        (Some(b), Some(a)) => Some(if t - rows[b].0.t <= rows[a].0.t - t {
-            b
-        } else {
-            a
-        }),
+        (Some(b), Some(a)) => Some(if t - rows[b].t <= rows[a].t - t { b } else { a }),
         (b, a) => b.or(a),
     }
 }
@@ -455,9 +607,8 @@ pub fn reduce(series: &BranchSeries, max_points: usize) -> BranchSeries {
             must[i] = 2;
         }
     }
-    let rows: Vec<(Point, u8)> = points.iter().map(|&p| (p, 0)).collect();
     for e in &series.events {
-        if let Some(i) = nearest(&rows, e.time_s) {
+        if let Some(i) = nearest(&points, e.time_s) {
             must[i] = must[i].max(1);
         }
     }

@@ -41,12 +41,35 @@ impl Default for SeriesConfig {
 }
 
 /// Decodes one branch's rows into its series.
+///
+/// Each row is read only as far as the choice of rows needs: time, altitude, vertical velocity
+/// and total acceleration, found by skipping commas eight bytes at a time. The row's text goes
+/// with it, and the other quantities are read from the texts of the rows kept, when the branch
+/// ends. So values that are not numbers (or out of range) in those other columns are counted
+/// where they are gaps in the series, in the rows kept; in the four columns read from every
+/// row, they are counted in every row.
 #[derive(Debug)]
 pub struct BranchDecoder {
-    /// The kept columns in column order: (column, slot: a quantity's index or time).
-    wanted: Vec<(usize, u8)>,
+    /// Columns read from every row, in column order: (column, slot: a quantity's index or
+    /// time).
+    key: Vec<(usize, u8)>,
+    /// Columns read from the rows kept, in column order.
+    rest: Vec<(usize, u8)>,
     sampler: Sampler,
     seq: u64,
+}
+
+/// Whether a quantity is read from every row (the downsampling chooses rows by it).
+fn is_key(slot: u8) -> bool {
+    use crate::model::Quantity;
+    slot == columns::TIME_SLOT
+        || [
+            Quantity::Altitude,
+            Quantity::VerticalVelocity,
+            Quantity::TotalAcceleration,
+        ]
+        .iter()
+        .any(|q| q.index() == slot as usize)
 }
 
 impl BranchDecoder {
@@ -62,8 +85,10 @@ impl BranchDecoder {
         if !plan.is_useful() {
             return None;
         }
+        let (key, rest) = plan.wanted().partition(|&(_, slot)| is_key(slot));
         Some(BranchDecoder {
-            wanted: plan.wanted().collect(),
+            key,
+            rest,
             sampler: Sampler::new(config, branch, plan.present),
             seq: 0,
         })
@@ -74,74 +99,32 @@ impl BranchDecoder {
         self.sampler.event(kind, time_s);
     }
 
-    /// The text of one `<datapoint>`: comma-separated values. Only the kept columns are
-    /// parsed, the commas before them found eight bytes at a time; nothing after the last kept
-    /// column is looked at (values beyond the declared columns change nothing).
+    /// The text of one `<datapoint>`: comma-separated values.
     pub fn row(&mut self, text: &[u8]) {
         self.sampler.count_row();
         let seq = self.seq;
         self.seq += 1;
         let mut point = downsample::Point::new(seq, f64::NAN);
-        let dropped = &mut self.sampler.dropped;
-        let n = text.len();
-        let mut commas = Commas::new(text);
-        // Commas passed so far, and where the last one is (a field starts after it).
-        let mut passed = 0;
-        let mut start = 0;
-        let mut short = false;
-        for &(column, slot) in &self.wanted {
-            if column > passed {
-                match commas.nth(column - 1 - passed) {
-                    Some(at) => start = at + 1,
-                    None => {
-                        short = true;
-                        break;
-                    }
-                }
-                passed = column;
-            }
-            let end = commas.next();
-            passed += 1;
-            let field = &text[start..end.unwrap_or(n)];
-            let value = match number::parse(field) {
-                Some(v) if v.is_nan() => f64::NAN,
-                Some(v) if v.is_finite() && v.abs() <= MAX_ABS => v,
-                Some(_) => {
-                    dropped.out_of_range += 1;
-                    f64::NAN
-                }
-                None => {
-                    dropped.not_numbers += 1;
-                    f64::NAN
-                }
-            };
-            if slot == columns::TIME_SLOT {
-                point.t = value;
-            } else {
-                point.v[slot as usize] = value;
-            }
-            match end {
-                Some(at) => start = at + 1,
-                None => {
-                    // The row ends with this field: a kept column after it is missing.
-                    short = self.wanted.last().is_some_and(|&(last, _)| last > column);
-                    break;
-                }
-            }
-        }
-        if short {
-            dropped.short_rows += 1;
+        point.short = read_fields(text, &self.key, &mut point, &mut self.sampler.dropped);
+        if point.short {
+            self.sampler.dropped.short_rows += 1;
         }
         if !point.t.is_finite() {
-            dropped.no_time += 1;
+            self.sampler.dropped.no_time += 1;
             return;
         }
-        self.sampler.push(point);
+        self.sampler.push(point, text);
     }
 
     /// The downsampled series, and the warnings of what was left out.
     pub fn finish(self) -> (BranchSeries, Vec<String>) {
-        let d = self.sampler.dropped;
+        let rest = self.rest;
+        let (series, d) = self.sampler.finish(|text, p, dropped| {
+            let short = read_fields(text, &rest, p, dropped);
+            if short && !p.short {
+                dropped.short_rows += 1;
+            }
+        });
         let mut notes = Vec::new();
         let mut note = |n: u64, what: &str| {
             if n > 0 {
@@ -172,8 +155,60 @@ impl BranchDecoder {
             d.events,
             "event(s) past the limit were not kept in the series",
         );
-        (self.sampler.finish(), notes)
+        (series, notes)
     }
+}
+
+/// Reads the fields of `columns` (in column order) from a row's text into `point`, counting
+/// values that are not numbers or out of range. Only the commas before each field are looked
+/// for, eight bytes at a time; nothing after the last of `columns` is looked at. Returns
+/// whether the row ends before one of `columns` (its value stays a gap).
+fn read_fields(
+    text: &[u8],
+    columns: &[(usize, u8)],
+    point: &mut downsample::Point,
+    dropped: &mut Dropped,
+) -> bool {
+    let n = text.len();
+    let mut commas = Commas::new(text);
+    // Commas passed so far, and where the last one is (a field starts after it).
+    let mut passed = 0;
+    let mut start = 0;
+    for (k, &(column, slot)) in columns.iter().enumerate() {
+        if column > passed {
+            match commas.nth(column - 1 - passed) {
+                Some(at) => start = at + 1,
+                None => return true,
+            }
+            passed = column;
+        }
+        let end = commas.next();
+        passed += 1;
+        let field = &text[start..end.unwrap_or(n)];
+        let value = match number::parse(field) {
+            Some(v) if v.is_nan() => f64::NAN,
+            Some(v) if v.is_finite() && v.abs() <= MAX_ABS => v,
+            Some(_) => {
+                dropped.out_of_range += 1;
+                f64::NAN
+            }
+            None => {
+                dropped.not_numbers += 1;
+                f64::NAN
+            }
+        };
+        if slot == columns::TIME_SLOT {
+            point.t = value;
+        } else {
+            point.v[slot as usize] = value;
+        }
+        match end {
+            Some(at) => start = at + 1,
+            // The row ends with this field: a column after it is missing.
+            None => return k + 1 < columns.len(),
+        }
+    }
+    false
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -308,6 +343,48 @@ mod tests {
             d.row(r.as_bytes());
         }
         d.finish()
+    }
+
+    #[test]
+    fn other_columns_are_read_from_the_rows_kept() {
+        // 1 000 rows, 300 points kept: altitude and time come from every row, Mach only from
+        // the rows kept, so its gaps are counted where they show.
+        let rows: Vec<String> = (0..1000)
+            .map(|i| {
+                let mach = if i % 2 == 0 {
+                    "x".to_string()
+                } else {
+                    format!("{}", i as f64 / 1000.0)
+                };
+                format!("{},{},{}", i as f64 * 0.01, (i * (1000 - i)) as f64, mach)
+            })
+            .collect();
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let (s, notes) = decode(&["Time", "Altitude", "Mach number"], &refs);
+        assert_eq!(s.len(), 300);
+        assert_eq!(s.source_rows, 1000);
+        let mach = s.mach.as_ref().expect("mach");
+        let gaps = mach.iter().filter(|v| v.is_none()).count();
+        for (t, m) in s.time_s.iter().zip(mach) {
+            let i = (t / 0.01).round() as usize;
+            assert_eq!(*m, (i % 2 == 1).then(|| i as f64 / 1000.0), "row {i}");
+        }
+        assert!(gaps > 0 && gaps < 300);
+        assert_eq!(
+            notes,
+            vec![format!(
+                "{gaps} value(s) that are not numbers are gaps in the series"
+            )]
+        );
+        // The highest altitude (row 500) is kept, exactly.
+        let top = s
+            .altitude_m
+            .as_ref()
+            .unwrap()
+            .iter()
+            .flatten()
+            .fold(0.0f64, |a, &b| a.max(b));
+        assert_eq!(top, 250_000.0);
     }
 
     #[test]

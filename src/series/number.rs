@@ -20,59 +20,59 @@ pub fn parse(s: &[u8]) -> Option<f64> {
     if s == b"NaN" {
         return Some(f64::NAN);
     }
-    let mut i = 0;
-    let n = s.len();
-    let neg = n > 0 && s[0] == b'-';
-    if neg {
-        i = 1;
-    }
+    let (neg, body) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    // Digits with at most one point, in one pass.
     let mut mantissa: u64 = 0;
     let mut digits = 0u32;
-    let mut exp: i32 = 0;
-    let start = i;
-    while i < n && s[i].is_ascii_digit() {
-        mantissa = mantissa
-            .wrapping_mul(10)
-            .wrapping_add(u64::from(s[i] - b'0'));
-        digits += 1;
-        i += 1;
-    }
-    let int_digits = i - start;
-    let mut frac_digits = 0;
-    if i < n && s[i] == b'.' {
-        i += 1;
-        let fs = i;
-        while i < n && s[i].is_ascii_digit() {
-            mantissa = mantissa
-                .wrapping_mul(10)
-                .wrapping_add(u64::from(s[i] - b'0'));
+    let mut point: Option<usize> = None;
+    let mut i = 0;
+    while let Some(&c) = body.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
             digits += 1;
-            i += 1;
+        } else if c == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            break;
         }
-        frac_digits = i - fs;
-        exp -= frac_digits as i32;
+        i += 1;
     }
-    if int_digits + frac_digits == 0 {
+    if digits == 0 {
         return slow(s);
     }
-    if i < n && (s[i] == b'e' || s[i] == b'E') {
+    let mut exp: i32 = match point {
+        Some(at) => -((i - at - 1) as i32),
+        None => 0,
+    };
+    if let Some(&c) = body.get(i) {
+        if c != b'e' && c != b'E' {
+            return slow(s);
+        }
         i += 1;
-        let eneg = i < n && s[i] == b'-';
-        if i < n && (s[i] == b'-' || s[i] == b'+') {
+        let eneg = body.get(i) == Some(&b'-');
+        if matches!(body.get(i), Some(b'-' | b'+')) {
             i += 1;
         }
         let es = i;
         let mut e: i32 = 0;
-        while i < n && s[i].is_ascii_digit() && e < 10_000 {
-            e = e * 10 + i32::from(s[i] - b'0');
+        while let Some(&c) = body.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d >= 10 || e >= 10_000 {
+                break;
+            }
+            e = e * 10 + i32::from(d);
             i += 1;
         }
-        if i == es {
+        if i == es || i != body.len() {
             return slow(s);
         }
         exp += if eneg { -e } else { e };
     }
-    if i != n || digits > 15 {
+    if digits > 15 {
         return slow(s);
     }
     let m = mantissa as f64;
