@@ -296,7 +296,7 @@ type IntegralKey = [u64; 9];
 
 /// Integrates the profile in OpenRocket's 128 slices; the wall of each slice is `thickness`
 /// measured perpendicular to the surface (so radially `thickness · hypot/Δx`). Remembered per
-/// thread (see [`INTEGRALS`]).
+/// thread: the last 128 results, by their exact inputs.
 pub fn integrate(p: &Profile, thickness: f64, filled: bool) -> Integrals {
     let key: IntegralKey = [
         p.length.to_bits(),

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Three stages, each in its own module:
-//! * `container`: sniffs zip / gzip / plain XML and yields a capped byte stream;
+//! * `container`: sniffs zip / gzip / plain XML and yields the XML as windows of bytes, read
+//!   where they were inflated (no copy), with the size limits checked as they pass;
 //! * `xml`: one quick-xml pass that keeps the elements outside data rows and skims the rows;
 //! * `convert`: element tree to typed model, collecting warnings for what it does not know.
 

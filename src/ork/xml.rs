@@ -9,7 +9,7 @@
 //! after `</databranch>`.
 //!
 //! Limits are checked as the stream goes: nesting depth, element and component counts, and (in
-//! the container's meter) the inflated size. DOCTYPE declarations are refused and entity
+//! the container's stream) the inflated size. DOCTYPE declarations are refused and entity
 //! references other than the five predefined ones and character references are errors, so no
 //! entity is ever expanded.
 

@@ -18,6 +18,11 @@
 //!    curves keep their shape).
 //!
 //! The highest altitude of the result is therefore exactly the highest altitude of all rows.
+//!
+//! The choice of rows depends only on time, altitude, vertical velocity and total
+//! acceleration, so a streamed row carries only those, with its text; every row held keeps its
+//! text (one copy while streaming, shared by the roles that hold it, and an arena for the
+//! pool), and [`Sampler::finish`] reads the other values from the texts of the rows kept.
 
 use std::collections::VecDeque;
 
