@@ -44,6 +44,8 @@ pub struct Point {
     pub v: [f64; NQ],
     /// The row ended before a column read so far (counted once per row).
     pub short: bool,
+    /// Every value is read already (the row's text is not kept).
+    pub complete: bool,
 }
 
 impl Point {
@@ -53,6 +55,7 @@ impl Point {
             t,
             v: [f64::NAN; NQ],
             short: false,
+            complete: false,
         }
     }
 }

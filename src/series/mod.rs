@@ -113,18 +113,21 @@ impl BranchDecoder {
             self.sampler.dropped.no_time += 1;
             return;
         }
-        self.sampler.push(point, text);
+        if text.len() > ROW_TEXT_KEPT {
+            // A very long row is read in full now, so that the texts held stay small.
+            complete(text, &self.rest, &mut point, &mut self.sampler.dropped);
+            self.sampler.push(point, b"");
+        } else {
+            self.sampler.push(point, text);
+        }
     }
 
     /// The downsampled series, and the warnings of what was left out.
     pub fn finish(self) -> (BranchSeries, Vec<String>) {
         let rest = self.rest;
-        let (series, d) = self.sampler.finish(|text, p, dropped| {
-            let short = read_fields(text, &rest, p, dropped);
-            if short && !p.short {
-                dropped.short_rows += 1;
-            }
-        });
+        let (series, d) = self
+            .sampler
+            .finish(|text, p, dropped| complete(text, &rest, p, dropped));
         let mut notes = Vec::new();
         let mut note = |n: u64, what: &str| {
             if n > 0 {
@@ -157,6 +160,27 @@ impl BranchDecoder {
         );
         (series, notes)
     }
+}
+
+/// Rows longer than this are read in full as they come, rather than held as text until the
+/// branch ends: memory stays bounded by the rows held times this, whatever a file's rows.
+const ROW_TEXT_KEPT: usize = 4096;
+
+/// Reads the columns left for later (`rest`) into `point`, once.
+fn complete(
+    text: &[u8],
+    rest: &[(usize, u8)],
+    point: &mut downsample::Point,
+    dropped: &mut Dropped,
+) {
+    if point.complete {
+        return;
+    }
+    let short = read_fields(text, rest, point, dropped);
+    if short && !point.short {
+        dropped.short_rows += 1;
+    }
+    point.complete = true;
 }
 
 /// Reads the fields of `columns` (in column order) from a row's text into `point`, counting
@@ -385,6 +409,38 @@ mod tests {
             .flatten()
             .fold(0.0f64, |a, &b| a.max(b));
         assert_eq!(top, 250_000.0);
+    }
+
+    #[test]
+    fn long_rows_are_read_at_once_and_give_the_same_series() {
+        // The same rows, with a long ignored column at the end of some: the series is the same.
+        let pad = "9".repeat(ROW_TEXT_KEPT);
+        let short: Vec<String> = (0..700)
+            .map(|i| format!("{},{},{}", i, (i * (700 - i)) as f64, i as f64 / 100.0))
+            .collect();
+        let long: Vec<String> = short
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                if i % 3 == 0 {
+                    format!("{r},{pad}")
+                } else {
+                    r.clone()
+                }
+            })
+            .collect();
+        let columns = ["Time", "Altitude", "Mach number", "Drag force"];
+        let a = decode(
+            &columns,
+            &short.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        let b = decode(
+            &columns,
+            &long.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        assert_eq!(a.0, b.0);
+        assert_eq!(a.1, b.1);
+        assert!(a.0.mach.as_ref().unwrap().iter().all(Option::is_some));
     }
 
     #[test]
