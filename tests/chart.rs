@@ -262,6 +262,7 @@ fn input<'a>(series: &'a BranchSeries, motors: &'a [String]) -> ChartInput<'a> {
         simulation_name: Some("Simulation 1"),
         motors,
         series,
+        branches: &[],
     }
 }
 
@@ -614,6 +615,67 @@ fn extreme_flights_render_sanely() {
 }
 
 #[test]
+fn other_branches_are_drawn_thinner_named_and_with_their_events() {
+    let main = flight(60.0, 800.0, 0.0, 300);
+    // A booster that falls for longer than the sustainer flies: the time axis covers it.
+    let mut booster = flight(90.0, 150.0, 0.0, 120);
+    booster.branch = Some("Booster".into());
+    booster.events = vec![
+        ev("stageseparation", 2.0),
+        ev("apogee", 18.0),
+        ev("groundhit", 90.0),
+    ];
+    let branches = [booster];
+    let mut inp = input(&main, &[]);
+    inp.branches = &branches;
+    let c = chart::flight_chart(&inp, &PLAIN).expect("chart");
+    sane("two-branches", &inp, &PLAIN, &c);
+    dump("two-branches", &c);
+    assert!(labels(&c.svg).contains(&"Booster"), "{:?}", labels(&c.svg));
+
+    let (with, _) = chart::chart_scene(&inp, &PLAIN).expect("scene");
+    let (without, _) = chart::chart_scene(&input(&main, &[]), &PLAIN).expect("scene");
+    let strokes = |items: &[Item], alpha: u8| {
+        items
+            .iter()
+            .filter(|it| match it {
+                Item::Path { style, .. } => {
+                    style.stroke.as_ref().is_some_and(|s| s.color.3 == alpha)
+                }
+                _ => false,
+            })
+            .count()
+    };
+    // Thinner, lighter lines: one per panel; the primary branch's are unchanged.
+    assert_eq!(strokes(&with.items, 150), 2);
+    assert_eq!(strokes(&without.items, 150), 0);
+    // Its three events, as dots with a white rim on its own line.
+    let dots = |items: &[Item]| {
+        items
+            .iter()
+            .filter(|it| match it {
+                Item::Path { style, .. } => {
+                    style.fill.is_some()
+                        && style
+                            .stroke
+                            .as_ref()
+                            .is_some_and(|s| s.color == Rgba(255, 255, 255, 255) && s.width < 1.6)
+                }
+                _ => false,
+            })
+            .count()
+    };
+    assert_eq!(dots(&with.items) - dots(&without.items), 3);
+    // The time axis reaches the booster's ground hit.
+    let last_tick = text_boxes(&with.items)
+        .iter()
+        .filter(|(_, _, y0, ..)| *y0 > 0.85 * f64::from(PLAIN.height_px))
+        .filter_map(|(t, ..)| t.parse::<f64>().ok())
+        .fold(0.0f64, f64::max);
+    assert!(last_tick >= 90.0, "last time tick {last_tick}");
+}
+
+#[test]
 fn long_names_and_many_motors_fit() {
     let s = flight(80.0, 300.0, 0.0, 300);
     let motors: Vec<String> = (0..40).map(|i| format!("Motor-{i}")).collect();
@@ -623,6 +685,7 @@ fn long_names_and_many_motors_fit() {
         simulation_name: Some("Sim\u{0}with\ncontrol\tcharacters and <markup> & \"quotes\""),
         motors: &motors,
         series: &s,
+        branches: &[],
     };
     let c = chart::flight_chart(&inp, &PLAIN).expect("chart");
     sane("long-names", &inp, &PLAIN, &c);
@@ -631,6 +694,7 @@ fn long_names_and_many_motors_fit() {
         simulation_name: None,
         motors: &[],
         series: &s,
+        branches: &[],
     };
     let c = chart::flight_chart(&none, &PLAIN).expect("chart");
     sane("no-names", &none, &PLAIN, &c);
@@ -860,6 +924,7 @@ fn every_corpus_design_with_data_gets_a_chart() {
         return;
     }
     let mut charted = 0;
+    let mut multi_branch: Vec<String> = Vec::new();
     for path in &files {
         let bytes = std::fs::read(path).expect("read");
         let Ok(parsed) = parse(&bytes, &ParseOptions::default()) else {
@@ -877,14 +942,36 @@ fn every_corpus_design_with_data_gets_a_chart() {
             continue;
         };
         let motors = chart::simulation_motors(&d, sim);
-        let series = &sim.series.as_ref().expect("series").main;
+        let flight = sim.series.as_ref().expect("series");
         let inp = ChartInput {
             design_name: d.rocket.name.as_deref(),
             simulation_name: sim.name.as_deref(),
             motors: &motors,
-            series,
+            series: &flight.main,
+            branches: &flight.extra_branches,
         };
         sane(&name, &inp, &PLAIN, &c);
+        // Every other branch with data is drawn and named (boosters, separated stages).
+        let named = labels(&c.svg);
+        let drawn: Vec<&BranchSeries> = flight
+            .extra_branches
+            .iter()
+            .filter(|b| {
+                b.altitude_m
+                    .as_ref()
+                    .is_some_and(|a| a.iter().flatten().next().is_some())
+            })
+            .collect();
+        for b in &drawn {
+            let label = b.branch.as_deref().unwrap_or_default().trim();
+            assert!(
+                label.is_empty() || named.contains(&label),
+                "{name}: branch {label:?} not named in {named:?}"
+            );
+        }
+        if !drawn.is_empty() {
+            multi_branch.push(name.clone());
+        }
         assert!(c.apogee_px.is_some(), "{name}: no apogee marker");
         let img = decode(&c.png);
         let [x, y] = c.apogee_px.expect("apogee");
@@ -904,6 +991,7 @@ fn every_corpus_design_with_data_gets_a_chart() {
                     simulation_name: s.name.as_deref(),
                     motors: &motors,
                     series: &series.main,
+                    branches: &series.extra_branches,
                 };
                 let c = chart::flight_chart(&inp, &PLAIN).expect("chart");
                 sane(&format!("{name} sim {i}"), &inp, &PLAIN, &c);
@@ -912,4 +1000,11 @@ fn every_corpus_design_with_data_gets_a_chart() {
         }
     }
     assert!(charted >= 20, "only {charted} corpus charts");
+    // Two-stage, three-stage, parallel-booster and air-start designs fly more than one branch.
+    eprintln!("multi-branch charts: {multi_branch:?}");
+    assert!(
+        multi_branch.len() >= 3,
+        "only {} multi-branch corpus charts: {multi_branch:?}",
+        multi_branch.len()
+    );
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the local stand-ins (neo4j.sh, s3.sh): a background server with a pid file, a
 # readiness probe over HTTP, and a graceful stop. Sourced, not run. The caller sets NAME (for
 # messages), PIDFILE, LOG, TIMEOUT (seconds to wait for readiness) and PYTHON.

@@ -18,6 +18,16 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo doc (broken or private intra-doc links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --bins --locked --quiet
 
+echo "== the deployment templates and scripts (infra/validate.sh; its tools pinned, in infra/.venv)"
+validate=0
+bash infra/validate.sh || validate=$?
+if [ "$validate" -eq 3 ] && [ "${CI:-}" != "true" ]; then
+  echo "WARNING: the tools of infra/validate.sh could not be installed; the templates were not checked"
+elif [ "$validate" -ne 0 ]; then
+  echo "FAILED: infra/validate.sh (exit $validate)" >&2
+  exit 1
+fi
+
 # A stand-in that cannot start is a failure in CI (CI=true): skipping there would turn a broken
 # install into a green run. People without those tools get the skips, with a message.
 unavailable() {

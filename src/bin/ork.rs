@@ -366,6 +366,7 @@ fn write_chart(
             simulation_name: sim.name.as_deref(),
             motors: &motors,
             series: &series.main,
+            branches: &series.extra_branches,
         },
         config,
     )?;

@@ -1,6 +1,7 @@
 //! The whole chart laid out and drawn as one display list ([`chart_scene`]), panel by panel.
 
 use super::axes::{extent, fmt_num, runs_of, unit_divisor, Axis, Runs};
+use super::branches::{self, Frame, Place};
 use super::events::{cluster, marks, Ev, Mark, Packer};
 use super::primitives::{
     bar, clean, fill, line, motors_text, simplify, stroke, text, vertical_text,
@@ -16,6 +17,8 @@ use crate::render::{Background, RenderError};
 
 /// One panel: a quantity against time.
 struct Panel {
+    /// Altitude (else vertical velocity).
+    altitude: bool,
     runs: Runs,
     axis: Axis,
     color: Rgba,
@@ -33,6 +36,25 @@ impl Panel {
             (self.top + self.bottom) / 2.0
         }
     }
+}
+
+/// Where a branch is drawn in each panel: its runs of the panel's quantity.
+fn places<'a>(
+    panels: &'a [Panel],
+    ys: &'a [Box<dyn Fn(f64) -> f64 + 'a>],
+    b: &'a branches::Branch,
+) -> Vec<Place<'a>> {
+    panels
+        .iter()
+        .zip(ys)
+        .map(|(p, y)| Place {
+            runs: if p.altitude { &b.alt } else { &b.vel },
+            color: p.color,
+            y: y.as_ref(),
+            top: p.top,
+            bottom: p.bottom,
+        })
+        .collect()
 }
 
 /// Builds the chart's display list, and the apogee marker's centre when drawn (for callers
@@ -55,20 +77,26 @@ pub fn chart_scene(
         1.0,
         1.0,
     );
+    // The other branches (boosters, separated stages) share the axes.
+    let (alt_others_si, vel_others_si) = branches::si_runs(input.branches);
     let (t_min, t_max) = {
         let a = extent(&alt_si, 0);
         let b = extent(&vel_si, 0);
-        match (a, b) {
+        let (lo, hi) = match (a, b) {
             (Some(a), Some(b)) => (a.0.min(b.0), a.1.max(b.1)),
             (Some(x), None) | (None, Some(x)) => x,
             (None, None) => return Err(RenderError::NoFlightData),
-        }
+        };
+        [extent(&alt_others_si, 0), extent(&vel_others_si, 0)]
+            .into_iter()
+            .flatten()
+            .fold((lo, hi), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)))
     };
     let long_flight = t_max - t_min >= 1200.0;
     let t_div = if long_flight { 60.0 } else { 1.0 };
     let t_unit = if long_flight { "min" } else { "s" };
-    let alt_div = unit_divisor(&alt_si);
-    let vel_div = unit_divisor(&vel_si);
+    let alt_div = unit_divisor(&[alt_si, alt_others_si].concat());
+    let vel_div = unit_divisor(&[vel_si, vel_others_si].concat());
     let alt = runs_of(&series.time_s, series.altitude_m.as_ref(), t_div, alt_div);
     let vel = runs_of(
         &series.time_s,
@@ -76,6 +104,15 @@ pub fn chart_scene(
         t_div,
         vel_div,
     );
+    let others = branches::branches(input.branches, t_div, alt_div, vel_div);
+    let with_others = |own: Option<(f64, f64)>, altitude: bool| {
+        others
+            .iter()
+            .filter_map(|b| extent(if altitude { &b.alt } else { &b.vel }, 1))
+            .fold(own, |acc, (a, b)| {
+                acc.map(|(lo, hi)| (lo.min(a), hi.max(b)))
+            })
+    };
 
     // Events near the data widen the time range (a ground hit just after the last point).
     let (mut d0, mut d1) = (t_min / t_div, t_max / t_div);
@@ -116,7 +153,7 @@ pub fn chart_scene(
     let alt_share = if both { 0.62 } else { 1.0 };
     let mut panels: Vec<Panel> = Vec::new();
     let mut apogee: Option<[f64; 2]> = None;
-    if let Some((lo, hi)) = extent(&alt, 1) {
+    if let Some((lo, hi)) = with_others(extent(&alt, 1), true) {
         // From the ground (or below), at least one unit tall, with room for the apogee label.
         let lo = lo.min(0.0);
         let hi = hi.max(0.0).max(lo + 1.0);
@@ -129,6 +166,7 @@ pub fn chart_scene(
             _ => Some(*p),
         });
         panels.push(Panel {
+            altitude: true,
             runs: alt,
             axis,
             color: ALTITUDE_COLOR,
@@ -137,7 +175,7 @@ pub fn chart_scene(
             bottom: 0.0,
         });
     }
-    if let Some((lo, hi)) = extent(&vel, 1) {
+    if let Some((lo, hi)) = with_others(extent(&vel, 1), false) {
         // Through zero, at least one unit tall.
         let (lo, hi) = (lo.min(0.0), hi.max(0.0));
         let mid = (lo + hi) / 2.0;
@@ -152,6 +190,7 @@ pub fn chart_scene(
         );
         let unit = if vel_div > 1.0 { "km/s" } else { "m/s" };
         panels.push(Panel {
+            altitude: false,
             runs: vel,
             axis,
             color: VELOCITY_COLOR,
@@ -278,6 +317,20 @@ pub fn chart_scene(
             );
         }
     }
+    // The other branches' lines, under the primary branch's.
+    let ys: Vec<Box<dyn Fn(f64) -> f64 + '_>> = panels
+        .iter()
+        .map(|p| Box::new(move |v| p.y(v)) as Box<dyn Fn(f64) -> f64>)
+        .collect();
+    let frame = Frame {
+        tx: &tx,
+        left: plot_left,
+        right: plot_right,
+        u,
+    };
+    for b in &others {
+        branches::draw_lines(&mut items, &places(&panels, &ys, b), &frame);
+    }
     // Curves.
     for p in &panels {
         for run in &p.runs {
@@ -356,6 +409,7 @@ pub fn chart_scene(
 
     // Apogee marker and its value.
     let mut apogee_px = None;
+    let mut occupied: Vec<[f64; 4]> = Vec::new();
     if let (Some(p), Some(ap)) = (panels.first(), apogee) {
         let (mx, my) = (tx(ap[0]), p.y(ap[1]));
         let r = 7.0 * u;
@@ -401,13 +455,15 @@ pub fn chart_scene(
             let base = (my + cap / 2.0).max(p.top + cap + box_pad + 2.0 * u);
             (x0, base)
         };
+        let apogee_box = [
+            x0 - box_pad,
+            base - cap - box_pad,
+            x0 + tw + box_pad,
+            base + box_pad + 0.15 * size,
+        ];
+        occupied.push(apogee_box);
         items.push(Item::Path {
-            path: PathData::rect(
-                x0 - box_pad,
-                base - cap - box_pad,
-                x0 + tw + box_pad,
-                base + box_pad + 0.15 * size,
-            ),
+            path: PathData::rect(apogee_box[0], apogee_box[1], apogee_box[2], apogee_box[3]),
             style: fill(HALO),
         });
         text(
@@ -416,6 +472,17 @@ pub fn chart_scene(
             [x0, base],
             size,
             (Weight::Bold, Anchor::Start, APOGEE_COLOR),
+        );
+    }
+
+    // The other branches' events and names.
+    for b in &others {
+        branches::draw_marks(
+            &mut items,
+            b,
+            &places(&panels, &ys, b),
+            &frame,
+            &mut occupied,
         );
     }
 

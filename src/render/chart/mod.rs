@@ -17,6 +17,10 @@
 //! neighbour ("Burnout ×3"). The apogee — the highest altitude of the series — has a red
 //! marker on the curve and its value and time ("Apogee 612 m at 7.8 s").
 //!
+//! A flight's other branches (a booster that fell away, a separated stage) are thinner, lighter
+//! lines in the same panels, each named at its end, with its own events as dots in their
+//! colours on its own line.
+//!
 //! A quantity that is missing or has no usable value leaves its panel out (the other takes the
 //! whole height); gaps (`None`, non-finite or beyond [`MAX_VALUE`]) break the line; a lone
 //! point is drawn as a dot. Without a single altitude or vertical velocity value there is no
@@ -33,13 +37,15 @@
 //!
 //! Here: the public types, [`flight_chart`] and [`primary_chart`]. `primary`: the choice of
 //! the simulation and its motors; `axes`: ticks, number format, units and data runs;
-//! `events`: event marks and their non-overlapping labels; `primitives`: small drawing
+//! `events`: event marks and their non-overlapping labels; `branches`: the other branches'
+//! lines, names and event dots; `primitives`: small drawing
 //! helpers; `layout`: [`chart_scene`], which lays out and draws the whole chart.
 //!
 //! [`Scene`]: super::scene::Scene
 //! [`font`]: super::font
 
 mod axes;
+mod branches;
 mod events;
 mod layout;
 mod primary;
@@ -117,6 +123,9 @@ pub struct ChartInput<'a> {
     pub motors: &'a [String],
     /// The flight: time, altitude, vertical velocity and events.
     pub series: &'a BranchSeries,
+    /// The flight's other branches (boosters, separated stages), drawn thinner and lighter in
+    /// the same panels, each named and with its own events; empty for a single branch.
+    pub branches: &'a [BranchSeries],
 }
 
 /// A rendered chart.
@@ -165,6 +174,7 @@ pub fn primary_chart(design: &Design, config: &ChartConfig) -> Result<Option<Cha
         simulation_name: sim.name.as_deref(),
         motors: &motors,
         series: &series.main,
+        branches: &series.extra_branches,
     };
     flight_chart(&input, config).map(Some)
 }
