@@ -159,6 +159,7 @@ async fn the_javascript_driver_gets_what_a_page_needs() {
         ),
         ("flight_summaries", queries::flight_summaries(id), true),
         ("flight_series", queries::flight_series(id, None), true),
+        ("flight_branches", queries::flight_branches(id, 0), true),
     ];
     let mut specs = Vec::new();
     for (name, st, lookup) in &all {

@@ -430,17 +430,28 @@ async fn delete_removes_everything_the_design_owns() {
     };
     let bucket = bucket("delete");
     let files = design_files();
+    // A design with materials, motors and a flight of several branches.
     let with_motors = parsed(&files)
         .into_iter()
         .map(|l| plan_of(l, &bucket, Some(1.0)))
-        .find(|p| !p.graph.materials.is_empty() && !p.graph.uses.is_empty())
-        .expect("a design with materials and motors");
+        .find(|p| {
+            !p.graph.materials.is_empty()
+                && !p.graph.uses.is_empty()
+                && !p.graph.branches.is_empty()
+        })
+        .expect("a design with materials, motors and other flight branches");
     let id = with_motors.design_id.clone();
     sink.write_design(&with_motors).await.expect("write");
     assert!(sink.delete_design(&id, None).await.expect("delete"));
     let c = counts(&sink, std::slice::from_ref(&id)).await;
     assert!(c.is_empty(), "left behind: {c:?}");
-    for label in ["Design", "Component", "MotorConfiguration", "Simulation"] {
+    for label in [
+        "Design",
+        "Component",
+        "MotorConfiguration",
+        "Simulation",
+        "Branch",
+    ] {
         let st = Statement::new(format!(
             "MATCH (n:{label}) WHERE n.design_id = $id OR n.uid STARTS WITH $prefix \
              RETURN count(n) AS c"
@@ -676,6 +687,7 @@ async fn example_queries_give_real_answers() {
     }
 
     let mut series_checked = 0;
+    let mut branches_checked = 0;
     for (l, p) in ok.iter().zip(&plans) {
         let d = l.design.as_ref().expect("parsed");
         let at = l.path.display();
@@ -735,7 +747,7 @@ async fn example_queries_give_real_answers() {
             assert_eq!(apogee, want, "{at}");
         }
         // Flight series: each simulation's, and the primary one's, as the parsed file has them
-        // (reduced to the design's point budget).
+        // (reduced to the design's point budget); the other branches' too.
         let points = graph::series_points(d);
         for (i, sim) in d.simulations.iter().enumerate() {
             let got = rows(
@@ -745,6 +757,37 @@ async fn example_queries_give_real_answers() {
             )
             .await;
             check_series(&got, sim, points, &format!("{at} sim {i}"));
+            // The other branches: a row each, as the parsed file has them.
+            let branches = rows(
+                &sink,
+                queries::flight_branches(&p.design_id, i as u64),
+                &["index", "name", "time_s", "altitude_m"],
+            )
+            .await;
+            let extra = sim
+                .series
+                .as_ref()
+                .map(|f| f.extra_branches.as_slice())
+                .unwrap_or_default();
+            assert_eq!(branches.len(), extra.len(), "{at} sim {i}: branches");
+            for (k, (r, want)) in branches.iter().zip(extra).enumerate() {
+                let want = ork_processor::series::reduce(want, points);
+                let at = format!("{at} sim {i} branch {}", k + 1);
+                assert_eq!(
+                    r[0].as_ref().and_then(|v| v.as_u64()),
+                    Some(k as u64 + 1),
+                    "{at}"
+                );
+                assert_eq!(
+                    r[1].as_ref().and_then(|v| v.as_str()),
+                    want.branch.as_deref(),
+                    "{at}"
+                );
+                let time: Vec<Option<f64>> = want.time_s.iter().map(|&t| Some(t)).collect();
+                assert_eq!(floats(&r[2]), Some(time), "{at}: time");
+                assert_eq!(floats(&r[3]), want.altitude_m, "{at}: altitude");
+                branches_checked += 1;
+            }
         }
         let primary = rows(
             &sink,
@@ -778,6 +821,11 @@ async fn example_queries_give_real_answers() {
         assert!(
             series_checked >= 20,
             "only {series_checked} designs with flight series"
+        );
+        // Boosters and separated stages of the two- and three-stage and booster designs.
+        assert!(
+            branches_checked >= 10,
+            "only {branches_checked} other branches"
         );
     }
 
@@ -1136,4 +1184,45 @@ async fn a_write_takes_one_round_trip_whatever_its_size() {
     }
     assert_eq!(designs.len(), 3);
     delete_all(&sink, &[graph::design_id(&bucket, "trips.ork")]).await;
+}
+
+/// Workers that start together after a deploy that changed the schema all apply it at once:
+/// the ones that lose the race to create an index are told an equivalent one exists, and still
+/// start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_starting_together_after_a_schema_change_all_start() {
+    let Some(sink) =
+        common::live_graph("workers_starting_together_after_a_schema_change_all_start").await
+    else {
+        return;
+    };
+    // As after such a deploy: no marker for this schema, one of its indexes not there yet.
+    for cypher in [
+        "DROP INDEX branch_design IF EXISTS",
+        "MATCH (m:OrkSchema) DELETE m",
+    ] {
+        sink.query_rows(&Statement::new(cypher), &[])
+            .await
+            .expect(cypher);
+    }
+    let mut workers = Vec::new();
+    for _ in 0..6 {
+        let config = sink.config().clone();
+        workers.push(tokio::spawn(async move {
+            let worker = Neo4jSink::connect(config).await.expect("connect");
+            worker.ensure_schema().await
+        }));
+    }
+    for w in workers {
+        w.await.expect("join").expect("every worker starts");
+    }
+    let index = sink
+        .query_rows(
+            &Statement::new("SHOW INDEXES YIELD name WHERE name = $name RETURN name")
+                .param("name", "branch_design"),
+            &["name"],
+        )
+        .await
+        .expect("show indexes");
+    assert_eq!(index.len(), 1, "the index is back");
 }

@@ -64,12 +64,20 @@ pub struct DesignGraph {
     pub has_simulation: Vec<RelRec>,
     /// `(:Simulation)-[:FLIES]->(:MotorConfiguration)`.
     pub flies: Vec<RelRec>,
+    /// A simulation's other flight branches (boosters, separated stages) with their series.
+    pub branches: Vec<NodeRec>,
+    /// `(:Simulation)-[:HAS_BRANCH {order}]->(:Branch)`.
+    pub has_branch: Vec<RelRec>,
 }
 
 impl DesignGraph {
-    /// Nodes owned by the design (the design node, components, configurations, simulations).
+    /// Nodes owned by the design (the design node, components, configurations, simulations,
+    /// branches).
     pub fn owned_node_count(&self) -> usize {
-        1 + self.components.len() + self.configurations.len() + self.simulations.len()
+        1 + self.components.len()
+            + self.configurations.len()
+            + self.simulations.len()
+            + self.branches.len()
     }
 
     pub fn relationship_count(&self) -> usize {
@@ -80,6 +88,7 @@ impl DesignGraph {
             + self.uses.len()
             + self.has_simulation.len()
             + self.flies.len()
+            + self.has_branch.len()
     }
 
     /// The status property: `ok` or `invalid`.
@@ -518,10 +527,10 @@ pub const MAX_DESIGN_SERIES_POINTS: usize = 12_000;
 /// Events kept per simulation node.
 const MAX_EVENTS: usize = 1000;
 
-/// A flight series' first branch as list properties (`series_time_s`, `series_altitude_m`, …;
-/// a gap is `NaN`, since graph lists cannot hold null), reduced to `points`.
-fn add_series(p: &mut Props, series: &crate::model::FlightSeries, points: usize) {
-    let main = crate::series::reduce(&series.main, points);
+/// A flight branch's series as list properties (`series_time_s`, `series_altitude_m`, …; a
+/// gap is `NaN`, since graph lists cannot hold null), reduced to `points`.
+fn add_series(p: &mut Props, series: &crate::model::BranchSeries, points: usize) {
+    let main = crate::series::reduce(series, points);
     put_opt(p, "series_branch", main.branch.clone());
     p.insert("series_source_rows".into(), int(main.source_rows));
     p.insert("series_points".into(), int(main.len() as u64));
@@ -537,11 +546,32 @@ fn add_series(p: &mut Props, series: &crate::model::FlightSeries, points: usize)
     }
 }
 
-/// Points each simulation's series keeps in the graph: at most 300, and together at most
-/// [`MAX_DESIGN_SERIES_POINTS`].
+/// Points each branch's series keeps in the graph (a simulation's primary branch, and each
+/// other branch): at most 300, and together at most [`MAX_DESIGN_SERIES_POINTS`].
 pub fn series_points(d: &Design) -> usize {
-    let with_series = d.simulations.iter().filter(|s| s.series.is_some()).count();
-    (MAX_DESIGN_SERIES_POINTS / with_series.max(1)).clamp(2, 300)
+    let branches: usize = d
+        .simulations
+        .iter()
+        .filter_map(|s| s.series.as_ref())
+        .map(|f| 1 + f.extra_branches.len())
+        .sum();
+    (MAX_DESIGN_SERIES_POINTS / branches.max(1)).clamp(2, 300)
+}
+
+/// Events of a branch as two parallel lists (`event_types`, `event_times_s`).
+fn add_events(p: &mut Props, events: &[crate::model::FlightEvent]) {
+    let events = &events[..events.len().min(MAX_EVENTS)];
+    if !events.is_empty() {
+        put(
+            p,
+            "event_types",
+            Value::List(events.iter().map(|e| e.kind.as_str().into()).collect()),
+        );
+        p.insert(
+            "event_times_s".into(),
+            Value::series(events.iter().map(|e| Some(e.time_s))),
+        );
+    }
 }
 
 fn add_simulations(g: &mut DesignGraph, d: &Design, images: &super::input::Images) {
@@ -574,21 +604,35 @@ fn add_simulations(g: &mut DesignGraph, d: &Design, images: &super::input::Image
         let rows: u64 = s.branches.iter().map(|b| b.datapoint_count).sum();
         p.insert("datapoint_count".into(), int(rows));
         if let Some(series) = &s.series {
-            add_series(&mut p, series, points);
+            add_series(&mut p, &series.main, points);
+            // The other branches: a node each, with its series and its events.
+            for (k, extra) in series.extra_branches.iter().enumerate() {
+                let order = k + 1;
+                let buid = format!("{uid}/branch/{order}");
+                let mut b = Props::new();
+                put(&mut b, "uid", buid.as_str());
+                put(&mut b, "design_id", g.design_id.as_str());
+                b.insert("index".into(), int(order as u64));
+                put_opt(&mut b, "name", extra.branch.clone());
+                add_series(&mut b, extra, points);
+                if let Some(data) = s.branches.get(order) {
+                    add_events(&mut b, &data.events);
+                }
+                g.has_branch.push(RelRec {
+                    from: uid.clone(),
+                    to: buid.clone(),
+                    props: [("order".to_string(), int(order as u64))]
+                        .into_iter()
+                        .collect(),
+                });
+                g.branches.push(NodeRec {
+                    uid: buid,
+                    props: b,
+                });
+            }
         }
         if let Some(first) = s.branches.first() {
-            let events = &first.events[..first.events.len().min(MAX_EVENTS)];
-            if !events.is_empty() {
-                put(
-                    &mut p,
-                    "event_types",
-                    Value::List(events.iter().map(|e| e.kind.as_str().into()).collect()),
-                );
-                p.insert(
-                    "event_times_s".into(),
-                    Value::series(events.iter().map(|e| Some(e.time_s))),
-                );
-            }
+            add_events(&mut p, &first.events);
         }
         if primary == Some(i) {
             put(&mut p, "primary", true);

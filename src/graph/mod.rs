@@ -8,6 +8,7 @@
 //! (:MotorConfiguration)-[:USES {mount, …}]->(:Motor {uid, manufacturer, designation}) shared
 //! (:Design)-[:HAS_SIMULATION]->(:Simulation {uid, max_altitude_m, …})
 //! (:Simulation)-[:FLIES]->(:MotorConfiguration)
+//! (:Simulation)-[:HAS_BRANCH {order}]->(:Branch {uid, name, series_*, …})   other branches
 //! ```
 //!
 //! * `design_id` = first 32 hex digits of SHA-256(`bucket` NUL `key`) ([`design_id`]); every

@@ -443,9 +443,15 @@ impl GraphSink for Neo4jSink {
             return Ok(());
         }
         // Neo4j runs schema changes apart from data writes and from each other; each is
-        // idempotent (`IF NOT EXISTS`).
+        // idempotent (`IF NOT EXISTS`). Workers starting together after a schema change race
+        // to create the same rule: the loser is told an equivalent one exists, which is what it
+        // wanted.
         for st in schema_statements() {
-            self.transaction(std::slice::from_ref(&st)).await?;
+            match self.transaction(std::slice::from_ref(&st)).await {
+                Err(GraphError::Database { code, .. })
+                    if code == "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists" => {}
+                other => other.map(|_| ())?,
+            }
         }
         let done = Statement::new("MERGE (m:OrkSchema {version: $version})")
             .param("version", version.as_str());

@@ -170,6 +170,7 @@ pub fn schema_statements() -> Vec<Statement> {
         ("motor_uid", "Motor", "uid"),
         ("motor_configuration_uid", "MotorConfiguration", "uid"),
         ("simulation_uid", "Simulation", "uid"),
+        ("branch_uid", "Branch", "uid"),
     ];
     let indexes = [
         ("design_name", "Design", "name"),
@@ -182,6 +183,7 @@ pub fn schema_statements() -> Vec<Statement> {
             "design_id",
         ),
         ("simulation_design", "Simulation", "design_id"),
+        ("branch_design", "Branch", "design_id"),
         ("motor_designation", "Motor", "designation"),
     ];
     unique
@@ -206,7 +208,7 @@ pub fn schema_statements() -> Vec<Statement> {
 
 /// Statements that remove a design's own nodes (not shared ones), keeping the design node.
 fn remove_owned(design_id: &str) -> Vec<Statement> {
-    ["Component", "MotorConfiguration", "Simulation"]
+    ["Component", "MotorConfiguration", "Simulation", "Branch"]
         .iter()
         .map(|label| {
             Statement::new(format!(
@@ -512,6 +514,7 @@ pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
     for (label, nodes) in [
         ("MotorConfiguration", &graph.configurations),
         ("Simulation", &graph.simulations),
+        ("Branch", &graph.branches),
     ] {
         if !nodes.is_empty() {
             s.push(
@@ -543,6 +546,12 @@ pub fn plan_graph(graph: DesignGraph, fingerprint: Fingerprint) -> GraphPlan {
         ("Simulation", "uid"),
         ("MotorConfiguration", "uid"),
         &graph.flies,
+    ));
+    s.extend(link(
+        "HAS_BRANCH",
+        ("Simulation", "uid"),
+        ("Branch", "uid"),
+        &graph.has_branch,
     ));
     GraphPlan {
         design_id: graph.design_id.clone(),

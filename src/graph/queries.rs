@@ -136,6 +136,29 @@ pub fn flight_series(design_id: &str, index: Option<u64>) -> Statement {
     }
 }
 
+/// The other branches of a design's simulation `index` (boosters, separated stages), one row
+/// each in branch order: `index, name, source_rows, time_s`, one column per quantity as in
+/// [`flight_series`], `event_types, event_times_s`. No row for a single-branch flight.
+pub fn flight_branches(design_id: &str, index: u64) -> Statement {
+    let mut cypher = String::from(
+        "MATCH (d:Design {design_id: $design_id})-[:HAS_SIMULATION]->(s:Simulation) \
+         WHERE s.index = $index \
+         MATCH (s)-[h:HAS_BRANCH]->(b:Branch) \
+         RETURN b.index AS index, b.name AS name, b.series_source_rows AS source_rows, \
+         b.series_time_s AS time_s",
+    );
+    for q in crate::model::Quantity::ALL {
+        let key = q.key();
+        cypher.push_str(&format!(", b.series_{key} AS {key}"));
+    }
+    cypher.push_str(
+        ", b.event_types AS event_types, b.event_times_s AS event_times_s ORDER BY h.order",
+    );
+    Statement::new(cypher)
+        .param("design_id", design_id)
+        .param("index", super::value::int(index))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::plan::parameter_names;
@@ -153,6 +176,7 @@ mod tests {
             flight_summaries("d"),
             flight_series("d", Some(2)),
             flight_series("d", None),
+            flight_branches("d", 0),
         ] {
             for name in parameter_names(&st.cypher) {
                 assert!(st.params.contains_key(name), "{name} in {}", st.cypher);

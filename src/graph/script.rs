@@ -99,11 +99,12 @@ pub fn to_json(plan: &GraphPlan) -> serde_json::Value {
             props,
         ));
     }
-    let simple: [(&str, &[NodeRec], bool); 4] = [
+    let simple: [(&str, &[NodeRec], bool); 5] = [
         ("Material", &g.materials, true),
         ("Motor", &g.motors, true),
         ("MotorConfiguration", &g.configurations, false),
         ("Simulation", &g.simulations, false),
+        ("Branch", &g.branches, false),
     ];
     for (label, list, shared) in simple {
         for n in list {
@@ -137,6 +138,7 @@ pub fn to_json(plan: &GraphPlan) -> serde_json::Value {
         &g.has_simulation,
     );
     rels(&mut r, "FLIES", "Simulation", cfg, &g.flies);
+    rels(&mut r, "HAS_BRANCH", "Simulation", "Branch", &g.has_branch);
     let mut m = Map::new();
     m.insert("design_id".into(), json!(plan.design_id));
     m.insert("processor_version".into(), json!(crate::VERSION));

@@ -69,8 +69,8 @@ fn plans_obey_the_loader_invariants() {
     for (path, design, p) in &plans {
         let at = path.display();
         let g = &p.graph;
-        // Bounded round trips: 1 design + 3 removals + ≤21 kinds + 11 other statements.
-        assert!(p.statements.len() <= 36, "{at}: {}", p.statements.len());
+        // Bounded statements: 1 design + 4 removals + ≤21 kinds + 13 other statements.
+        assert!(p.statements.len() <= 39, "{at}: {}", p.statements.len());
         for st in &p.statements {
             for name in parameter_names(&st.cypher) {
                 assert!(st.params.contains_key(name), "{at}: ${name} unbound");
@@ -84,7 +84,8 @@ fn plans_obey_the_loader_invariants() {
             .chain(g.materials.iter().map(|n| &n.props))
             .chain(g.motors.iter().map(|n| &n.props))
             .chain(g.configurations.iter().map(|n| &n.props))
-            .chain(g.simulations.iter().map(|n| &n.props));
+            .chain(g.simulations.iter().map(|n| &n.props))
+            .chain(g.branches.iter().map(|n| &n.props));
         for props in nodes {
             for (k, v) in props {
                 assert!(all_primitive(v), "{at}: {k} = {v:?}");
@@ -115,6 +116,28 @@ fn plans_obey_the_loader_invariants() {
         for r in &g.flies {
             assert!(sims.contains(r.from.as_str()) && cfgs.contains(r.to.as_str()));
         }
+        // A simulation's other branches: a node each, linked from it.
+        let branches: BTreeSet<&str> = g.branches.iter().map(|b| b.uid.as_str()).collect();
+        assert_eq!(
+            branches.len(),
+            g.branches.len(),
+            "{at}: duplicate branch uid"
+        );
+        assert_eq!(g.has_branch.len(), g.branches.len(), "{at}");
+        for r in &g.has_branch {
+            assert!(sims.contains(r.from.as_str()) && branches.contains(r.to.as_str()));
+        }
+        let extra: usize = design
+            .iter()
+            .flat_map(|d| &d.simulations)
+            .filter_map(|s| s.series.as_ref())
+            .map(|f| f.extra_branches.len())
+            .sum();
+        assert_eq!(
+            g.branches.len(),
+            extra,
+            "{at}: one Branch node per other branch"
+        );
         // Every component is reachable: one incoming tree edge each.
         assert_eq!(
             g.contains.len() + g.has_stage.len(),
