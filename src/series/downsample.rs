@@ -136,21 +136,75 @@ impl Texts {
     }
 }
 
-/// Texts appended one after another, each found by its span.
+/// Bytes per block of an [`Arena`].
+const BLOCK: usize = 64 * 1024;
+
+/// Where a text is in an [`Arena`]: its block, start and end.
+type Span = (u32, u32, u32);
+
+/// Texts appended one after another in blocks of [`BLOCK`] bytes, each text within one block:
+/// growing never moves (or copies) what is there, so memory is what the texts hold plus at
+/// most one block, whatever their number.
 #[derive(Debug, Default)]
 struct Arena {
-    bytes: Vec<u8>,
+    blocks: Vec<Vec<u8>>,
 }
 
 impl Arena {
-    fn push(&mut self, text: &[u8]) -> (u32, u32) {
-        let start = self.bytes.len() as u32;
-        self.bytes.extend_from_slice(text);
-        (start, self.bytes.len() as u32)
+    fn push(&mut self, text: &[u8]) -> Span {
+        let fits = self
+            .blocks
+            .last()
+            .is_some_and(|b| b.capacity() - b.len() >= text.len());
+        if !fits {
+            self.blocks.push(Vec::with_capacity(BLOCK.max(text.len())));
+        }
+        let at = self.blocks.len() - 1;
+        let block = &mut self.blocks[at];
+        let start = block.len();
+        block.extend_from_slice(text);
+        (at as u32, start as u32, block.len() as u32)
     }
 
-    fn get(&self, (start, end): (u32, u32)) -> &[u8] {
-        &self.bytes[start as usize..end as usize]
+    fn get(&self, (block, start, end): Span) -> &[u8] {
+        &self.blocks[block as usize][start as usize..end as usize]
+    }
+
+    /// Moves the text at `from` to the write cursor `to` (block, offset), which is at or
+    /// before it, and returns its new span; the cursor moves past it.
+    fn move_down(&mut self, from: Span, to: &mut (usize, usize)) -> Span {
+        let (fb, fs, fe) = (from.0 as usize, from.1 as usize, from.2 as usize);
+        let len = fe - fs;
+        // A text stays within one block: past the end of the cursor's block, the next one.
+        if to.0 < fb && to.1 + len > self.blocks[to.0].len() {
+            // What is left of that block has been read already.
+            self.blocks[to.0].truncate(to.1);
+            *to = (to.0 + 1, 0);
+        }
+        let (tb, ts) = *to;
+        if tb == fb {
+            self.blocks[fb].copy_within(fs..fe, ts);
+        } else {
+            let (before, from_on) = self.blocks.split_at_mut(fb);
+            before[tb][ts..ts + len].copy_from_slice(&from_on[0][fs..fe]);
+        }
+        *to = (tb, ts + len);
+        (tb as u32, ts as u32, (ts + len) as u32)
+    }
+
+    /// Keeps what is before the write cursor `to`.
+    fn truncate(&mut self, to: (usize, usize)) {
+        if self.blocks.is_empty() {
+            return;
+        }
+        self.blocks.truncate(to.0 + 1);
+        if let Some(last) = self.blocks.last_mut() {
+            last.truncate(to.1);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.blocks.clear();
     }
 }
 
@@ -259,7 +313,7 @@ const SPARE_MAX_BYTES: usize = 4 << 20;
 #[derive(Debug, Default)]
 struct Pool {
     points: Vec<Point>,
-    spans: Vec<(u32, u32)>,
+    spans: Vec<Span>,
     text: Arena,
     /// Where each closed bucket ends in `points`.
     ends: Vec<usize>,
@@ -273,10 +327,10 @@ impl Pool {
 
     /// Empties the pool and keeps its buffers for the next one on this thread.
     fn recycle(mut self) {
-        if self.text.bytes.capacity() <= SPARE_MAX_BYTES {
+        if self.points.capacity() * std::mem::size_of::<Point>() <= SPARE_MAX_BYTES {
             self.points.clear();
             self.spans.clear();
-            self.text.bytes.clear();
+            self.text.clear();
             self.ends.clear();
             SPARE.set(Some(self));
         }
@@ -291,7 +345,7 @@ impl Pool {
     /// both would have kept. The kept rows and their texts move down, in order.
     fn merge_pairs(&mut self) {
         let mut write = 0;
-        let mut text_end = 0usize;
+        let mut cursor = (0, 0);
         let mut start = 0;
         let mut ends = Vec::with_capacity(self.ends.len() / 2 + 1);
         for pair in self.ends.chunks(2) {
@@ -300,13 +354,7 @@ impl Pool {
             for &k in &keep[..n] {
                 let i = start + k;
                 self.points[write] = self.points[i];
-                let (s, e) = self.spans[i];
-                let len = (e - s) as usize;
-                self.text
-                    .bytes
-                    .copy_within(s as usize..e as usize, text_end);
-                self.spans[write] = (text_end as u32, (text_end + len) as u32);
-                text_end += len;
+                self.spans[write] = self.text.move_down(self.spans[i], &mut cursor);
                 write += 1;
             }
             ends.push(write);
@@ -314,7 +362,7 @@ impl Pool {
         }
         self.points.truncate(write);
         self.spans.truncate(write);
-        self.text.bytes.truncate(text_end);
+        self.text.truncate(cursor);
         self.ends = ends;
     }
 }
@@ -339,7 +387,7 @@ pub struct Sampler {
     /// Times of events that arrived after later rows (only in hand-made files).
     late: Vec<f64>,
     pinned: Vec<Point>,
-    pinned_spans: Vec<(u32, u32)>,
+    pinned_spans: Vec<Span>,
     pinned_text: Arena,
     pub dropped: Dropped,
 }
@@ -801,4 +849,36 @@ fn average(points: &[Point], scale: &Scale) -> (f64, [f64; 2]) {
         };
     }
     (t / n, y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arena_texts_move_down_across_blocks_in_order() {
+        let mut arena = Arena::default();
+        // Texts of 1 to 4 000 bytes, about 70 blocks' worth.
+        let texts: Vec<Vec<u8>> = (0..2000u32)
+            .map(|i| vec![(i % 251) as u8; 1 + (i as usize * 7919) % 4000])
+            .collect();
+        let spans: Vec<Span> = texts.iter().map(|t| arena.push(t)).collect();
+        assert!(arena.blocks.len() > 50);
+        for (t, &s) in texts.iter().zip(&spans) {
+            assert_eq!(arena.get(s), &t[..]);
+        }
+        // Keep every third text, as a merge does, and read them back.
+        let mut cursor = (0, 0);
+        let kept: Vec<(usize, Span)> = (0..texts.len())
+            .step_by(3)
+            .map(|i| (i, arena.move_down(spans[i], &mut cursor)))
+            .collect();
+        arena.truncate(cursor);
+        for &(i, s) in &kept {
+            assert_eq!(arena.get(s), &texts[i][..], "text {i}");
+        }
+        let held: usize = arena.blocks.iter().map(Vec::len).sum();
+        let want: usize = kept.iter().map(|&(i, _)| texts[i].len()).sum();
+        assert_eq!(held, want, "nothing but the kept texts");
+    }
 }
