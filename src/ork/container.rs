@@ -24,22 +24,13 @@ fn inline_capacity(input_len: usize) -> usize {
 
 /// A limit of the inflated XML that the stream hit. Travels inside an `io::Error` (through the
 /// decompressor's thread and quick-xml) and becomes its typed [`OrkError`] in [`stream_error`].
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 enum Overflow {
+    #[error("inflated size passed the limit of {0} bytes")]
     Size(u64),
+    #[error("more than {0} bytes without markup")]
     Run(u64),
 }
-
-impl std::fmt::Display for Overflow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Overflow::Size(limit) => write!(f, "inflated size passed the limit of {limit} bytes"),
-            Overflow::Run(limit) => write!(f, "more than {limit} bytes without markup"),
-        }
-    }
-}
-
-impl std::error::Error for Overflow {}
 
 /// Counts the XML bytes as they pass, and checks the inflated size and the longest run of
 /// bytes without markup (what the XML reader would have to buffer at once).
