@@ -45,9 +45,9 @@ impl Default for SeriesConfig {
 /// Each row is read only as far as the choice of rows needs: time, altitude, vertical velocity
 /// and total acceleration, found by skipping commas eight bytes at a time. The row's text goes
 /// with it, and the other quantities are read from the texts of the rows kept, when the branch
-/// ends. So values that are not numbers (or out of range) in those other columns are counted
-/// where they are gaps in the series, in the rows kept; in the four columns read from every
-/// row, they are counted in every row.
+/// ends. So values that are not numbers, out of range or missing (a row that ends early) in
+/// those other columns are counted where they are gaps in the series, in the rows kept; in the
+/// four columns read from every row, they are counted in every row.
 #[derive(Debug)]
 pub struct BranchDecoder {
     /// Columns read from every row, in column order: (column, slot: a quantity's index or
