@@ -510,11 +510,6 @@ impl Sampler {
         }
     }
 
-    /// Rows held now (for the bounded-memory tests).
-    pub fn held_rows(&self) -> usize {
-        self.pool.points.len() + 5 + self.pinned.len() + 4
-    }
-
     /// The downsampled series. `complete` fills in, from a kept row's text, the values that
     /// were left for later (see [`Sampler::push`]), counting what it leaves out in `dropped`.
     pub fn finish(
