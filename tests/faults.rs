@@ -206,6 +206,19 @@ impl Env {
         d
     }
 
+    /// The properties of the design stored under `key`, if there is one.
+    async fn design_props(&self, key: &str) -> Option<Value> {
+        self.rows(
+            "MATCH (d:Design {design_id: $id}) RETURN properties(d) AS p",
+            key,
+            &["p"],
+        )
+        .await
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+    }
+
     async fn delete(&self, keys: &[&str]) {
         for key in keys {
             self.direct
@@ -321,25 +334,37 @@ async fn graph_server_stopping_mid_load_keeps_the_old_design_and_fails_retryably
         logged[0]
     );
     // The cut came after version 2's images were uploaded, so during the graph write itself;
-    // they went under version 2's own ids, so version 1's images are untouched.
+    // they went under an attempt's own ids, so version 1's images are untouched. The graph
+    // stayed away, so whether the write committed is unknown: version 2's images stay.
     let uploads_after = env.stub.state().await["uploads"].clone();
-    let profile = |v: &Version| {
-        format!(
-            "designs/{}/{}/profile",
+    let profiles = |uploads: &Value, v: &Version| -> Vec<(String, Value)> {
+        let prefix = format!(
+            "designs/{}/{}-",
             graph::design_id(&env.bucket, key),
             ork_processor::publish::content_tag(&v.sha256)
-        )
+        );
+        uploads
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(id, _)| id.starts_with(&prefix) && id.ends_with("/profile"))
+            .map(|(id, u)| (id.clone(), u["count"].clone()))
+            .collect()
     };
+    let v2_uploads = profiles(&uploads_after, &v2);
     assert_eq!(
-        uploads_after[&profile(&v2)]["count"].as_u64(),
-        Some(1),
-        "version 2's images were uploaded before the graph write"
+        v2_uploads.len(),
+        1,
+        "version 2's images were uploaded before the graph write: {v2_uploads:?}"
     );
     assert_eq!(
-        uploads_after[&profile(&v1)]["count"],
-        uploads_before[&profile(&v1)]["count"],
+        profiles(&uploads_after, &v1),
+        profiles(&uploads_before, &v1),
         "version 1's images were not overwritten"
     );
+    let (v1_id, _) = profiles(&uploads_before, &v1)
+        .pop()
+        .expect("version 1's profile");
 
     // Version 1 is still there, whole, read straight from the server; and again once the
     // server surely noticed the dropped connection.
@@ -352,7 +377,7 @@ async fn graph_server_stopping_mid_load_keeps_the_old_design_and_fails_retryably
         .as_str()
         .expect("v1 profile url")
         .to_owned();
-    assert!(v1_profile.contains(&profile(&v1)), "{v1_profile}");
+    assert!(v1_profile.contains(&v1_id), "{v1_profile}");
     let served = env.stub.get(&v1_profile).await;
     assert_eq!(served.0, 200, "version 1's image is served");
 
@@ -444,8 +469,12 @@ async fn cloudinary_429_then_200_is_retried_and_succeeds() {
     assert_eq!(state["requests"], 6, "{state}");
     assert_eq!(state["signatures"]["verified"], 5, "{state}");
     assert_eq!(state["signatures"]["rejected"], 0, "{state}");
+    let revision = d["ork_revision"].as_str().expect("a revision");
+    assert!(
+        revision.starts_with(ork_processor::publish::content_tag(&v.sha256)),
+        "{revision}"
+    );
     let id = graph::design_id(&env.bucket, key);
-    let content = ork_processor::publish::content_tag(&v.sha256);
     for kind in [
         "profile",
         "thumbnail",
@@ -454,7 +483,7 @@ async fn cloudinary_429_then_200_is_retried_and_succeeds() {
         "flight-chart-svg",
     ] {
         assert_eq!(
-            state["uploads"][format!("designs/{id}/{content}/{kind}")]["count"],
+            state["uploads"][format!("designs/{id}/{revision}/{kind}")]["count"],
             1,
             "{state}"
         );
@@ -501,4 +530,285 @@ async fn concurrent_invocations_for_one_key_leave_one_consistent_design() {
         assert!(d["profile_url"].as_str().is_some(), "{d}");
     }
     env.delete(&[key]).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A stalled worker: one attempt stalls 30 s between its uploads and its graph write (a GC
+// pause, a throttled container) while another attempt processes the same key. Every attempt
+// uploads under a revision of its own, so whichever commits, no design shows a deleted image
+// and the store keeps no image that no design names.
+
+/// A graph sink whose first design write waits: `stall` long, then for `after` (another
+/// worker's write) when set. It tells `entered` when that write begins (the uploads are done)
+/// and `written` when it has returned.
+struct Stalling<'a> {
+    inner: &'a Neo4jSink,
+    stall: Duration,
+    after: Option<std::sync::Arc<tokio::sync::Notify>>,
+    entered: std::sync::Arc<tokio::sync::Notify>,
+    written: std::sync::Arc<tokio::sync::Notify>,
+    first: std::sync::atomic::AtomicBool,
+}
+
+impl<'a> Stalling<'a> {
+    fn new(inner: &'a Neo4jSink, stall: Duration) -> Self {
+        Self {
+            inner,
+            stall,
+            after: None,
+            entered: Default::default(),
+            written: Default::default(),
+            first: true.into(),
+        }
+    }
+}
+
+impl GraphSink for Stalling<'_> {
+    async fn ensure_schema(&self) -> Result<(), graph::GraphError> {
+        self.inner.ensure_schema().await
+    }
+    async fn write_design(
+        &self,
+        plan: &graph::GraphPlan,
+    ) -> Result<graph::WriteStats, graph::GraphError> {
+        let first = self.first.swap(false, std::sync::atomic::Ordering::SeqCst);
+        if first {
+            self.entered.notify_one();
+            tokio::time::sleep(self.stall).await;
+            if let Some(after) = &self.after {
+                after.notified().await;
+            }
+        }
+        let written = self.inner.write_design(plan).await;
+        if first {
+            self.written.notify_one();
+        }
+        written
+    }
+    async fn delete_design(
+        &self,
+        design_id: &str,
+        guard: Option<&str>,
+    ) -> Result<bool, graph::GraphError> {
+        self.inner.delete_design(design_id, guard).await
+    }
+    async fn existing_fingerprint(
+        &self,
+        design_id: &str,
+    ) -> Result<Option<graph::Fingerprint>, graph::GraphError> {
+        self.inner.existing_fingerprint(design_id).await
+    }
+    async fn stored(
+        &self,
+        design_ids: &[String],
+    ) -> Result<Vec<graph::StoredDesign>, graph::GraphError> {
+        self.inner.stored(design_ids).await
+    }
+}
+
+/// Which attempt commits first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Order {
+    /// The other worker processes the key during the stall; the stalled write is refused.
+    StalledLoses,
+    /// The other worker reads the key during the stall, and its write comes after the stalled
+    /// one, which goes through; the other's is refused.
+    StalledWins,
+}
+
+/// The image URLs a design names.
+fn image_urls(d: &Value) -> Vec<String> {
+    [
+        "profile_url",
+        "thumbnail_url",
+        "svg_url",
+        "flight_chart_url",
+        "flight_chart_svg_url",
+    ]
+    .iter()
+    .filter_map(|p| d[*p].as_str().map(str::to_owned))
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stalled_worker_never_shows_a_deleted_image_nor_leaves_one() {
+    let test = "a_stalled_worker";
+    let Some(env) = env(test).await else { return };
+    const STALL: Duration = Duration::from_secs(30);
+    // (key, what the graph holds first, what the stalled worker reads, what the other reads)
+    let cases = [
+        (
+            "dup-loses",
+            Some("minimal.ork"),
+            "all-components.ork",
+            None,
+            Order::StalledLoses,
+        ),
+        (
+            "dup-wins",
+            Some("minimal.ork"),
+            "all-components.ork",
+            None,
+            Order::StalledWins,
+        ),
+        ("new-loses", None, "minimal.ork", None, Order::StalledLoses),
+        ("new-wins", None, "minimal.ork", None, Order::StalledWins),
+        (
+            "overwrite-loses",
+            Some("minimal.ork"),
+            "all-components.ork",
+            Some("format-1.8-axialoffset.ork"),
+            Order::StalledLoses,
+        ),
+        (
+            "overwrite-wins",
+            Some("minimal.ork"),
+            "all-components.ork",
+            Some("format-1.8-axialoffset.ork"),
+            Order::StalledWins,
+        ),
+    ];
+    let config = PipelineConfig {
+        render: RenderConfig {
+            width_px: 800,
+            thumb_width_px: 200,
+            ..RenderConfig::default()
+        },
+        ..PipelineConfig::default()
+    };
+    let images = env.stub.store();
+    let started = Instant::now();
+    let run = |(name, first, stalled, other, order): (
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        Option<&'static str>,
+        Order,
+    )| {
+        let (env, config, images) = (&env, &config, &images);
+        async move {
+            let key = format!("uploads/stall-{name}.ork");
+            let what = format!("{name} ({order:?})");
+            let mut times = pipeline::StageTimes::default();
+            if let Some(first) = first {
+                env.put(&key, &version(first, &env.bucket, &key).bytes)
+                    .await;
+                let ports = pipeline::Ports {
+                    source: &env.source,
+                    graph: &env.direct,
+                    images,
+                };
+                pipeline::process_object(&ports, config, &env.bucket, &key, &mut times)
+                    .await
+                    .unwrap_or_else(|e| panic!("{what}: first version: {e}"));
+            }
+            env.put(&key, &version(stalled, &env.bucket, &key).bytes)
+                .await;
+
+            let a = Stalling::new(&env.direct, STALL);
+            let mut b = Stalling::new(&env.direct, Duration::ZERO);
+            if order == Order::StalledWins {
+                b.after = Some(a.written.clone());
+            }
+            let (a_ports, b_ports) = (
+                pipeline::Ports {
+                    source: &env.source,
+                    graph: &a,
+                    images,
+                },
+                pipeline::Ports {
+                    source: &env.source,
+                    graph: &b,
+                    images,
+                },
+            );
+            let (mut a_times, mut b_times) = Default::default();
+            let stalled_run =
+                pipeline::process_object(&a_ports, config, &env.bucket, &key, &mut a_times);
+            let other_run = async {
+                // Once the stalled worker has uploaded and stalls: the key is overwritten
+                // (with its own event), or the same event is delivered again.
+                a.entered.notified().await;
+                if let Some(other) = other {
+                    env.put(&key, &version(other, &env.bucket, &key).bytes)
+                        .await;
+                }
+                pipeline::process_object(&b_ports, config, &env.bucket, &key, &mut b_times).await
+            };
+            // While both run: whatever design the graph holds, every image it names is
+            // served (an image missing is checked again against a fresh read, since a
+            // commit may come between the read and the GET).
+            let watch = async {
+                let mut checks = 0;
+                loop {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    let Some(d) = env.design_props(&key).await else {
+                        continue;
+                    };
+                    for url in image_urls(&d) {
+                        if env.stub.get(&url).await.0 != 200 {
+                            let now = env.design_props(&key).await;
+                            assert!(
+                                !now.as_ref().is_some_and(|d| image_urls(d).contains(&url)),
+                                "{what}: the design shows a deleted image {url}"
+                            );
+                        }
+                    }
+                    checks += 1;
+                    if checks > 1_000 {
+                        break;
+                    }
+                }
+            };
+            let both = async { tokio::join!(stalled_run, other_run) };
+            let (a_out, b_out) = tokio::select! {
+                out = both => out,
+                () = watch => unreachable!("the watch outlasts the workers"),
+            };
+            let a_out = a_out.unwrap_or_else(|e| panic!("{what}: stalled worker: {e}"));
+            let b_out = b_out.unwrap_or_else(|e| panic!("{what}: other worker: {e}"));
+            let name = |p: &pipeline::Processed| {
+                format!("{p:?}").split([' ', '{']).next().map(str::to_owned)
+            };
+            eprintln!(
+                "{test}: {what}: stalled {:?}, other {:?}",
+                name(&a_out),
+                name(&b_out)
+            );
+
+            // The design is the key's current bytes, and every image it names is served.
+            let current = version(other.unwrap_or(stalled), &env.bucket, &key);
+            let d = env.assert_design(&key, &current, &what).await;
+            let urls = image_urls(&d);
+            assert!(urls.len() >= 3, "{what}: {d}");
+            for url in &urls {
+                assert_eq!(env.stub.get(url).await.0, 200, "{what}: {url}");
+            }
+            // The store holds exactly those images under this design's folder, all in the
+            // folder of the stored revision.
+            let folder = format!("designs/{}/", graph::design_id(&env.bucket, &key));
+            let stored: BTreeSet<String> = env.stub.state().await["uploads"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(id, _)| id.clone())
+                .filter(|id| id.starts_with(&folder))
+                .collect();
+            let named: BTreeSet<String> = urls.iter().map(|u| common::stub::public_id(u)).collect();
+            assert_eq!(stored, named, "{what}: images stored beside the named ones");
+            let revision = d["ork_revision"].as_str().expect("a revision");
+            let in_revision = format!("{folder}{revision}/");
+            assert!(
+                named.iter().all(|id| id.starts_with(&in_revision)),
+                "{what}: {named:?}"
+            );
+            key
+        }
+    };
+    let keys = futures_util::future::join_all(cases.into_iter().map(run)).await;
+    let took = started.elapsed();
+    eprintln!("{test}: {} cases in {took:?}", keys.len());
+    assert!(took >= STALL, "the stall happened: {took:?}");
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    env.delete(&keys).await;
 }

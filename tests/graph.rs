@@ -551,6 +551,43 @@ async fn guarded_writes_and_deletes_refuse_a_version_they_did_not_read() {
         .await
         .expect("guarded delete"));
     assert_eq!(stored(&sink, &id).await, None);
+
+    // Writes with revisions (one per attempt): sent again after it went through (its answer
+    // lost), a write finds its own revision and runs again; another attempt's write with the
+    // same guard is refused; the next write expects the stored revision, not the bytes.
+    let attempt = |revision: &str| {
+        let l = good[1];
+        let source = graph::SourceObject::from_bytes(&bucket, &key_of(good[0]), &l.bytes);
+        let design = l.design.as_ref().expect("parsed");
+        graph::plan(
+            &graph::DesignInput::new(source, graph::Outcome::Ok(design))
+                .with_revision(Some(revision.to_owned())),
+        )
+    };
+    let (a, b) = (attempt("rev-a"), attempt("rev-b"));
+    sink.write_design(&a.clone().guarded(""))
+        .await
+        .expect("attempt a");
+    sink.write_design(&a.clone().guarded(""))
+        .await
+        .expect("attempt a again: its own revision is stored");
+    conflict(
+        sink.write_design(&b.clone().guarded("")).await,
+        "attempt b, guarded by what a read",
+    );
+    conflict(
+        sink.write_design(&b.clone().guarded(&sha(&second))).await,
+        "attempt b, guarded by the bytes rather than the revision",
+    );
+    let read = sink.stored(std::slice::from_ref(&id)).await.expect("read");
+    assert_eq!(read[0].revision(), "rev-a");
+    sink.write_design(&b.clone().guarded("rev-a"))
+        .await
+        .expect("attempt b, guarded by the stored revision");
+    assert!(sink
+        .delete_design(&id, Some("rev-b"))
+        .await
+        .expect("guarded delete by revision"));
 }
 
 /// The columns of [`queries::flight_series`] this test reads.

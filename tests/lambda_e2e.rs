@@ -157,13 +157,23 @@ async fn s3_events_end_to_end() {
     let state = stub.state().await;
     let text = state.to_string();
     let simple = body_for("uploads/A simple model rocket.ork");
+    let stored = design(&sink, &bucket, "uploads/A simple model rocket.ork")
+        .await
+        .expect("the simple design");
+    let revision = stored["ork_revision"].as_str().expect("a revision");
+    assert!(
+        revision.starts_with(&format!(
+            "{}-",
+            ork_processor::publish::content_tag(&graph::sha256_hex(&simple))
+        )),
+        "{revision}"
+    );
     let ids: Vec<String> = ["profile", "thumbnail", "svg"]
         .iter()
         .map(|k| {
             format!(
-                "designs/{}/{}/{k}",
+                "designs/{}/{revision}/{k}",
                 graph::design_id(&bucket, "uploads/A simple model rocket.ork"),
-                ork_processor::publish::content_tag(&graph::sha256_hex(&simple))
             )
         })
         .collect();

@@ -101,28 +101,13 @@ async fn the_flight_chart_is_published_and_follows_the_design() {
     let (bucket, key) = ("b", "uploads/flight.ork");
     let id = graph::design_id(bucket, key);
     let mut times = StageTimes::default();
-    let ids_of = |sha: &str| -> Vec<String> {
-        let content = ork_processor::publish::content_tag(sha);
-        [
-            "profile",
-            "thumbnail",
-            "svg",
-            "flight-chart",
-            "flight-chart-svg",
-        ]
-        .iter()
-        .map(|k| format!("designs/{id}/{content}/{k}"))
-        .collect()
-    };
 
     let first = std::fs::read(common::testdata("minimal.ork")).unwrap();
     source.put(bucket, key, first.clone());
     pipeline::process_object(&ports, &config, bucket, key, &mut times)
         .await
         .unwrap();
-    let mut want = ids_of(&graph::sha256_hex(&first));
-    want.sort();
-    assert_eq!(images.public_ids(), want);
+    assert_eq!(images.public_ids(), shown_ids(&sink, bucket, key, &first));
     let g = sink.design(&id).unwrap();
     let chart = text(&g.design, "flight_chart_url").expect("flight_chart_url on the Design");
     assert!(chart.ends_with("flight-chart.png"), "{chart}");
@@ -144,9 +129,7 @@ async fn the_flight_chart_is_published_and_follows_the_design() {
     pipeline::process_object(&ports, &config, bucket, key, &mut times)
         .await
         .unwrap();
-    let mut want = ids_of(&graph::sha256_hex(&second));
-    want.sort();
-    assert_eq!(images.public_ids(), want);
+    assert_eq!(images.public_ids(), shown_ids(&sink, bucket, key, &second));
 
     // Removed: no image is left.
     source.remove(bucket, key);
@@ -575,13 +558,26 @@ async fn a_late_delete_event_never_removes_a_newer_upload() {
 // deletions beside the final check. A failure or a cancellation at any point leaves the stored
 // design whole, and a retry converges.
 
-/// A graph sink whose design writes fail while `failing` is set (reads and deletes work);
-/// with `answer_lost`, the next write commits and then fails, as when the connection drops
-/// before the commit's answer arrives.
+/// A graph sink whose design writes are refused by the server while `refusing` is set (reads
+/// and deletes work); the next `dropped` writes fail with the connection dropped before the
+/// commit; with `answer_lost`, the next write commits and then fails, as when the connection
+/// drops before the commit's answer arrives.
 struct FailingWrites {
     inner: MemorySink,
-    failing: std::sync::atomic::AtomicBool,
+    refusing: std::sync::atomic::AtomicBool,
+    dropped: std::sync::atomic::AtomicU32,
     answer_lost: std::sync::atomic::AtomicBool,
+}
+
+impl FailingWrites {
+    fn new() -> Self {
+        Self {
+            inner: MemorySink::new(),
+            refusing: false.into(),
+            dropped: 0.into(),
+            answer_lost: false.into(),
+        }
+    }
 }
 
 impl GraphSink for FailingWrites {
@@ -592,18 +588,26 @@ impl GraphSink for FailingWrites {
         &self,
         plan: &graph::GraphPlan,
     ) -> Result<graph::WriteStats, graph::GraphError> {
+        use std::sync::atomic::Ordering::SeqCst;
         let dropped = || graph::GraphError::Unavailable {
             uri: "memory".into(),
             reason: "injected: the connection dropped".into(),
         };
-        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.refusing.load(SeqCst) {
+            return Err(graph::GraphError::Database {
+                code: "Neo.TransientError.Transaction.DeadlockDetected".into(),
+                message: "injected".into(),
+            });
+        }
+        if self
+            .dropped
+            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
             return Err(dropped());
         }
         let written = self.inner.write_design(plan).await;
-        if self
-            .answer_lost
-            .swap(false, std::sync::atomic::Ordering::SeqCst)
-        {
+        if self.answer_lost.swap(false, SeqCst) {
             return Err(dropped());
         }
         written
@@ -650,14 +654,36 @@ impl ImageStore for SlowImages {
     }
 }
 
-/// The public ids of a version's five images, sorted.
-fn five_ids(bucket: &str, key: &str, bytes: &[u8]) -> Vec<String> {
+/// The public ids of the five images the stored design names (through its URLs), sorted,
+/// after checking that it is the version of `bytes` and that they sit in the folder of its
+/// revision (which begins with the bytes' content tag).
+fn shown_ids(sink: &MemorySink, bucket: &str, key: &str, bytes: &[u8]) -> Vec<String> {
     let id = graph::design_id(bucket, key);
-    let content = ork_processor::publish::content_tag(&graph::sha256_hex(bytes)).to_owned();
-    let mut ids: Vec<String> = ImageKind::ALL
-        .iter()
-        .map(|k| format!("designs/{id}/{content}/{}", k.as_str()))
-        .collect();
+    let g = sink.design(&id).expect("a stored design");
+    let sha = graph::sha256_hex(bytes);
+    assert_eq!(graph_sha(&g), Some(sha.clone()), "the version shown");
+    let revision = text(&g.design, "ork_revision").expect("a revision");
+    let tag = ork_processor::publish::content_tag(&sha);
+    assert!(revision.starts_with(&format!("{tag}-")), "{revision}");
+    let mut ids: Vec<String> = [
+        "profile_url",
+        "thumbnail_url",
+        "svg_url",
+        "flight_chart_url",
+        "flight_chart_svg_url",
+    ]
+    .iter()
+    .filter_map(|p| text(&g.design, p))
+    .map(|url| {
+        let after = url.split_once("/upload/v").expect("a delivery URL").1;
+        let id = after.split_once('/').expect("a version").1;
+        id.rsplit_once('.').expect("an extension").0.to_owned()
+    })
+    .collect();
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    for (i, k) in ids.iter().zip(ImageKind::ALL) {
+        assert_eq!(i, &format!("designs/{id}/{revision}/{}", k.as_str()));
+    }
     ids.sort();
     ids
 }
@@ -680,6 +706,7 @@ async fn one_upload_of_five_failing_leaves_the_stored_design_and_no_new_image() 
         .await
         .unwrap();
     let stored = final_state(&sink, &images, bucket, key).await;
+    let old_ids = shown_ids(&sink, bucket, key, &old);
 
     // A new version; the first of its five uploads answers 500 (after the store's own
     // retries, as the Cloudinary adapter would report it).
@@ -695,91 +722,115 @@ async fn one_upload_of_five_failing_leaves_the_stored_design_and_no_new_image() 
         .expect_err("the record fails");
     assert!(err.is_transient(), "{err}");
     assert_eq!(final_state(&sink, &images, bucket, key).await, stored);
-    assert_eq!(
-        images.public_ids(),
-        five_ids(bucket, key, &old),
-        "the four are deleted"
-    );
+    assert_eq!(images.public_ids(), old_ids, "the four are deleted");
 
     // The retry writes the new version, and only its images are left.
     pipeline::process_object(&ports, &config, bucket, key, &mut times)
         .await
         .unwrap();
-    assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
+    assert_eq!(images.public_ids(), shown_ids(&sink, bucket, key, &new));
 }
 
-/// The graph write fails after the uploads: before its commit (`answer_lost` false), or after
-/// it, its answer lost. Either way the record fails transiently, the graph holds one whole
-/// version, and the images are those of that version and of no other once the graph said
-/// whether the write committed (before: the new images are deleted again; after: the old
-/// ones stay until the retry, which finds the new version written and deletes them).
+/// The graph write fails after the uploads. Refused by the server, nothing was written: the
+/// uploads go at once and the record fails. With the connection dropped, whether it committed
+/// is unknown, so the same write goes again (it is idempotent by its revision) until the graph
+/// answers: the record then succeeds. Only a graph that never answers within
+/// `outcome_within` fails the record with the images left (the stored design may show
+/// them), until the retry finds the new version unchanged and deletes the old one's. Either
+/// way the graph holds one whole version, and every image it names is stored.
 #[tokio::test]
 async fn a_graph_write_failing_after_the_uploads_is_repaired_by_the_retry() {
-    async fn check(answer_lost: bool, retry: &str) {
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Fault {
+        /// The server answers with an error: rolled back.
+        Refused,
+        /// The connection drops twice before the commit.
+        DroppedTwice,
+        /// The write commits; its answer is lost.
+        AnswerLost,
+        /// The answer is lost, and the graph stays away for all of `outcome_within` (zero
+        /// here).
+        AnswerLostAndGraphGone,
+    }
+    /// `first`: what the failing run reports; `retry`: what the retry reports.
+    async fn check(fault: Fault, first: &str, retry: &str) {
+        use std::sync::atomic::Ordering::SeqCst;
         let (bucket, key) = ("b", "uploads/write.ork");
         let (old, new) = (fixture("minimal.ork"), fixture("series-english.ork"));
         let source = MemorySource::new();
-        let sink = FailingWrites {
-            inner: MemorySink::new(),
-            failing: false.into(),
-            answer_lost: false.into(),
-        };
+        let sink = FailingWrites::new();
         let images = MemoryStore::new("designs");
         let ports = Ports {
             source: &source,
             graph: &sink,
             images: &images,
         };
-        let config = PipelineConfig::default();
+        let config = PipelineConfig {
+            outcome_within: match fault {
+                Fault::AnswerLostAndGraphGone => std::time::Duration::ZERO,
+                _ => std::time::Duration::from_secs(10),
+            },
+            ..PipelineConfig::default()
+        };
         let mut times = StageTimes::default();
         source.put(bucket, key, old.clone());
         pipeline::process_object(&ports, &config, bucket, key, &mut times)
             .await
             .unwrap();
+        let old_ids = shown_ids(&sink.inner, bucket, key, &old);
 
         source.put(bucket, key, new.clone());
-        let fault = if answer_lost {
-            &sink.answer_lost
-        } else {
-            &sink.failing
+        match fault {
+            Fault::Refused => sink.refusing.store(true, SeqCst),
+            Fault::DroppedTwice => sink.dropped.store(2, SeqCst),
+            Fault::AnswerLost | Fault::AnswerLostAndGraphGone => {
+                sink.answer_lost.store(true, SeqCst)
+            }
+        }
+        let out = pipeline::process_object(&ports, &config, bucket, key, &mut times).await;
+        let reported = match &out {
+            Ok(o) => format!("{o:?}"),
+            Err(e) => {
+                assert!(e.is_transient(), "{fault:?}: {e}");
+                "Err".to_owned()
+            }
         };
-        fault.store(true, std::sync::atomic::Ordering::SeqCst);
-        let err = pipeline::process_object(&ports, &config, bucket, key, &mut times)
-            .await
-            .expect_err("the write fails");
-        assert!(err.is_transient(), "{err}");
-        let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
-        let (shown, mut ids) = if answer_lost {
-            let mut both = five_ids(bucket, key, &old);
-            both.extend(five_ids(bucket, key, &new));
-            (&new, both)
-        } else {
-            (&old, five_ids(bucket, key, &old))
-        };
-        ids.sort();
         assert_eq!(
-            graph_sha(&g),
-            Some(graph::sha256_hex(shown)),
-            "{answer_lost}"
+            reported.split([' ', '{']).next(),
+            Some(first),
+            "{fault:?}: {out:?}"
         );
-        assert_eq!(images.public_ids(), ids, "{answer_lost}");
+        let want = match fault {
+            Fault::Refused => old_ids.clone(),
+            Fault::DroppedTwice | Fault::AnswerLost => shown_ids(&sink.inner, bucket, key, &new),
+            Fault::AnswerLostAndGraphGone => {
+                let mut both = old_ids.clone();
+                both.extend(shown_ids(&sink.inner, bucket, key, &new));
+                both.sort();
+                both
+            }
+        };
+        assert_eq!(images.public_ids(), want, "{fault:?}");
 
-        sink.failing
-            .store(false, std::sync::atomic::Ordering::SeqCst);
+        sink.refusing.store(false, SeqCst);
         let out = pipeline::process_object(&ports, &config, bucket, key, &mut times)
             .await
             .unwrap();
         assert_eq!(
             format!("{out:?}").split([' ', '{']).next(),
             Some(retry),
-            "{answer_lost}: {out:?}"
+            "{fault:?}: {out:?}"
         );
-        assert_eq!(images.public_ids(), five_ids(bucket, key, &new));
-        let g = sink.inner.design(&graph::design_id(bucket, key)).unwrap();
-        assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&new)));
+        assert_eq!(
+            images.public_ids(),
+            shown_ids(&sink.inner, bucket, key, &new),
+            "{fault:?}"
+        );
     }
-    check(false, "Written").await;
-    check(true, "Unchanged").await;
+    check(Fault::Refused, "Err", "Written").await;
+    check(Fault::DroppedTwice, "Written", "Unchanged").await;
+    check(Fault::AnswerLost, "Written", "Unchanged").await;
+    check(Fault::AnswerLostAndGraphGone, "Err", "Unchanged").await;
 }
 
 #[tokio::test]
@@ -811,11 +862,9 @@ async fn a_run_cancelled_mid_way_leaves_the_stored_design_and_a_retry_converges(
     let cancelled = tokio::time::timeout(std::time::Duration::from_millis(100), run).await;
     assert!(cancelled.is_err(), "cancelled before it finished");
     assert_eq!(sink.writes(), writes, "nothing written to the graph");
-    let g = sink.design(&graph::design_id(bucket, key)).unwrap();
-    assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&old)));
     assert_eq!(
         images.inner.public_ids(),
-        five_ids(bucket, key, &old),
+        shown_ids(&sink, bucket, key, &old),
         "no upload finished"
     );
 
@@ -823,9 +872,10 @@ async fn a_run_cancelled_mid_way_leaves_the_stored_design_and_a_retry_converges(
     pipeline::process_object(&ports, &config, bucket, key, &mut times)
         .await
         .unwrap();
-    assert_eq!(images.inner.public_ids(), five_ids(bucket, key, &new));
-    let g = sink.design(&graph::design_id(bucket, key)).unwrap();
-    assert_eq!(graph_sha(&g), Some(graph::sha256_hex(&new)));
+    assert_eq!(
+        images.inner.public_ids(),
+        shown_ids(&sink, bucket, key, &new)
+    );
 }
 
 fn graph_sha(g: &graph::DesignGraph) -> Option<String> {
@@ -953,7 +1003,7 @@ async fn a_write_that_loses_a_race_reads_again_and_leaves_no_orphaned_image() {
         );
         assert_eq!(
             sink.images.public_ids(),
-            five_ids(bucket, key, &fixture(expected)),
+            shown_ids(&sink.inner, bucket, key, &fixture(expected)),
             "{what}: the shown images and no other"
         );
     }
@@ -966,8 +1016,8 @@ async fn a_write_that_loses_a_race_reads_again_and_leaves_no_orphaned_image() {
         ("series-english.ork", "Written"),
     )
     .await;
-    // The other worker wrote these very bytes: the images it shows are the ones this worker
-    // uploaded too, and stay; reading again, this worker finds its work done.
+    // The other worker wrote these very bytes: this worker's own uploads go, the other's
+    // stay; reading again, this worker finds its work done.
     check(
         "series-english.ork",
         &[],

@@ -4,7 +4,8 @@
 //!
 //! * The bucket: corpus designs (or `testdata/` files without the corpus) under distinct keys,
 //!   some with spaces, `+`, `%` and non-ASCII characters; 5 % invalid files; 10 % of the
-//!   events delivered twice (half of them at once); keys deleted whose delete event comes
+//!   events delivered twice (half of them at once, half up to 30 s after the first delivery
+//!   was taken up, so that two workers often hold the same key); keys deleted whose delete event comes
 //!   before their create event; keys deleted and uploaded again whose delete event comes last;
 //!   keys overwritten while their first event is processed (with the overwrite's own event).
 //! * Faults: the stub answers every 13th call with 429 or 500 (alternating every second); S3
@@ -71,7 +72,8 @@ const TRIES: u32 = 3;
 enum Fate {
     Plain,
     Invalid,
-    /// Its event is delivered twice (`true`: at once).
+    /// Its event is delivered twice (`true`: at once; else up to 30 s after the first
+    /// delivery was taken up).
     Duplicated(bool),
     /// Overwritten with other bytes while its first event is processed.
     Overwritten,
@@ -228,6 +230,7 @@ async fn setup(test: &str) -> Option<Setup> {
     };
     let stub = Stub::start()?;
     ork_processor::lambda::install_crypto_provider();
+    common::global_log("info");
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -361,12 +364,17 @@ async fn soak(test: &str, objects: usize) {
     let mut initial: Vec<Value> = Vec::new();
     let mut late: Vec<Value> = Vec::new();
     let mut overwrites: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    // Duplicates delivered later: how long after the first delivery was taken up.
+    let mut redeliveries: BTreeMap<String, Duration> = BTreeMap::new();
     let mut invalid_keys = BTreeSet::new();
     let mut deleted_keys = BTreeSet::new();
+    // What happened to each design's key, to name it in a problem.
+    let mut fate_of: BTreeMap<String, (String, Fate)> = BTreeMap::new();
     for (i, fate) in fates.iter().enumerate() {
         let (stem, bytes) = &files[i % files.len()];
         let (_, other) = &files[(i + 1) % files.len()];
         let key = key_for(i, stem);
+        fate_of.insert(graph::design_id(&bucket, &key), (key.clone(), *fate));
         let created = event(&bucket, &key, false);
         match *fate {
             Fate::Invalid => {
@@ -384,7 +392,7 @@ async fn soak(test: &str, objects: usize) {
                 if at_once {
                     initial.push(created);
                 } else {
-                    late.push(created);
+                    redeliveries.insert(key.clone(), Duration::from_millis(rng.u64(0..=30_000)));
                 }
             }
             Fate::Overwritten => {
@@ -506,6 +514,7 @@ async fn soak(test: &str, objects: usize) {
 
     // The workers: each takes the next event and invokes its handler as Lambda would.
     let overwritten = Mutex::new(BTreeSet::new());
+    let redelivered = Mutex::new(BTreeSet::new());
     let rng = Mutex::new(fastrand::Rng::with_seed(7));
     let work = {
         let events = &events;
@@ -513,6 +522,8 @@ async fn soak(test: &str, objects: usize) {
         let env = &env;
         let overwrites = &overwrites;
         let overwritten = &overwritten;
+        let redeliveries = &redeliveries;
+        let redelivered = &redelivered;
         let handlers = &handlers;
         let rng = &rng;
         async move {
@@ -550,6 +561,20 @@ async fn soak(test: &str, objects: usize) {
                                     .await
                                     .expect("overwrite");
                                 events.push(event(&bucket, &key, false));
+                                events.pending.fetch_sub(1, Ordering::SeqCst);
+                            });
+                        }
+                    }
+                    // The first delivery of a key whose event S3 delivers again later: the
+                    // duplicate arrives while this one runs, or after it.
+                    if let Some(delay) = redeliveries.get(&key) {
+                        if redelivered.lock().unwrap().insert(key.clone()) {
+                            events.pending.fetch_add(1, Ordering::SeqCst);
+                            let (events, payload, delay) =
+                                (events.clone(), payload.clone(), *delay);
+                            tokio::spawn(async move {
+                                tokio::time::sleep(delay).await;
+                                events.push(payload);
                                 events.pending.fetch_sub(1, Ordering::SeqCst);
                             });
                         }
@@ -707,7 +732,7 @@ async fn soak(test: &str, objects: usize) {
             if status != 200 {
                 problems.push(format!("{url}: {status}"));
             }
-            shown.insert(public_id(url));
+            shown.insert(common::stub::public_id(url));
         }
     }
     let stored: BTreeSet<String> = env.stub.state().await["uploads"]
@@ -715,7 +740,14 @@ async fn soak(test: &str, objects: usize) {
         .map(|o| o.keys().cloned().collect())
         .unwrap_or_default();
     for orphan in stored.difference(&shown) {
-        problems.push(format!("orphaned image {orphan}"));
+        let owner = orphan
+            .split('/')
+            .nth(1)
+            .and_then(|id| fate_of.get(id))
+            .map_or_else(String::new, |(key, fate)| {
+                format!(" (key {key:?}, {fate:?})")
+            });
+        problems.push(format!("orphaned image {orphan}{owner}"));
     }
     let designs_ok = rows
         .iter()
@@ -731,6 +763,25 @@ async fn soak(test: &str, objects: usize) {
         shown.len(),
         stored.len()
     );
+    if !problems.is_empty() {
+        // What the handlers logged about the designs with a problem.
+        let ids: BTreeSet<&str> = problems
+            .iter()
+            .filter_map(|p| p.split("designs/").nth(1)?.split('/').next())
+            .collect();
+        let keys: Vec<String> = ids
+            .iter()
+            .filter_map(|id| fate_of.get(*id))
+            .map(|(key, _)| serde_json::to_string(key).unwrap_or_default())
+            .collect();
+        for line in common::global_log("info").text().lines() {
+            if ids.iter().any(|id| line.contains(id))
+                || keys.iter().any(|k| line.contains(k.as_str()))
+            {
+                eprintln!("{line}");
+            }
+        }
+    }
     assert!(problems.is_empty(), "{summary}\n{}", problems.join("\n"));
     assert_eq!(live.len(), objects - deleted_keys.len(), "{summary}");
 
@@ -744,19 +795,6 @@ async fn soak(test: &str, objects: usize) {
         .queue_url(&env.queue_url)
         .send()
         .await;
-}
-
-/// The public id in a delivery URL: `…/image/upload/v<version>/<public id>.<format>`.
-fn public_id(url: &str) -> String {
-    let after = url.split("/upload/").nth(1).unwrap_or(url);
-    let after = after
-        .split_once('/')
-        .filter(|(v, _)| v.starts_with('v'))
-        .map_or(after, |(_, rest)| rest);
-    after
-        .rsplit_once('.')
-        .map_or(after, |(id, _)| id)
-        .to_owned()
 }
 
 /// One asynchronous invocation as Lambda makes it: tried, retried twice, then sent to the
@@ -805,6 +843,6 @@ fn public_ids_come_out_of_delivery_urls() {
             "designs/x/y/flight-chart-svg",
         ),
     ] {
-        assert_eq!(public_id(url), id, "{url}");
+        assert_eq!(common::stub::public_id(url), id, "{url}");
     }
 }

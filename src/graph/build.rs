@@ -148,7 +148,12 @@ fn design_props(design_id: &str, input: &DesignInput<'_>) -> Props {
         "processor_version",
         input.processor_version.as_str(),
     );
-    put_opt(&mut p, "replaced_sha256", input.replaced_sha256.clone());
+    put_opt(&mut p, "ork_revision", input.revision.clone());
+    put_opt(
+        &mut p,
+        "replaced_ork_revision",
+        input.replaced_revision.clone(),
+    );
     put_opt(&mut p, "profile_url", input.images.profile_url.clone());
     put_opt(&mut p, "thumbnail_url", input.images.thumbnail_url.clone());
     put_opt(&mut p, "svg_url", input.images.svg_url.clone());

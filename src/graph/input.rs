@@ -154,10 +154,15 @@ pub struct DesignInput<'a> {
     pub processed_at: String,
     /// Defaults to [`crate::VERSION`].
     pub processor_version: String,
-    /// The SHA-256 of the good version this write replaces, whose images are deleted right
-    /// after the commit. Stored as `replaced_sha256`, so that a later run finding this version
-    /// unchanged deletes them should that not have happened (the commit's answer was lost).
-    pub replaced_sha256: Option<String>,
+    /// The write's revision: an id unique to the attempt that made it, which names the folder
+    /// of its images and which the next write's guard expects (see
+    /// [`super::StoredDesign::revision`]). `None` writes none (the SHA-256 stands for it).
+    pub revision: Option<String>,
+    /// The revision of the good version this write replaces, whose images are deleted right
+    /// after the commit. Stored as `replaced_ork_revision`, so that a later run finding this
+    /// version unchanged deletes them should that not have happened (the commit's answer was
+    /// lost, or the deletion failed).
+    pub replaced_revision: Option<String>,
 }
 
 impl<'a> DesignInput<'a> {
@@ -170,13 +175,20 @@ impl<'a> DesignInput<'a> {
             images: Images::default(),
             processed_at: rfc3339_utc(SystemTime::now()),
             processor_version: crate::VERSION.to_owned(),
-            replaced_sha256: None,
+            revision: None,
+            replaced_revision: None,
         }
     }
 
-    /// Records the version this write replaces (see [`Self::replaced_sha256`]).
-    pub fn with_replaced(mut self, sha256: Option<String>) -> Self {
-        self.replaced_sha256 = sha256;
+    /// Sets the write's revision (see [`Self::revision`]).
+    pub fn with_revision(mut self, revision: Option<String>) -> Self {
+        self.revision = revision;
+        self
+    }
+
+    /// Records the revision this write replaces (see [`Self::replaced_revision`]).
+    pub fn with_replaced(mut self, revision: Option<String>) -> Self {
+        self.replaced_revision = revision;
         self
     }
 

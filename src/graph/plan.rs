@@ -59,34 +59,55 @@ pub struct GraphPlan {
     pub graph: DesignGraph,
     pub statements: Vec<Statement>,
     /// When set, the write happens only while the design stored under the key is still the
-    /// one with this SHA-256 (`""`: no design, or one written without bytes); otherwise it
-    /// fails with [`super::GraphError::Conflict`] and changes nothing. See [`conditional`].
+    /// one of this revision ([`StoredDesign::revision`]; `""`: no design, or one written
+    /// without bytes); otherwise it fails with [`super::GraphError::Conflict`] and changes
+    /// nothing. See [`conditional`].
     pub guard: Option<String>,
 }
 
 impl GraphPlan {
-    /// The plan, to be written only while the stored design is still the one with `sha256`
-    /// (`""` for none): what the writer read before it uploaded images and chose which old
-    /// ones to delete. Two workers on one key then cannot both replace the same version.
-    pub fn guarded(mut self, sha256: &str) -> Self {
-        self.guard = Some(sha256.to_owned());
+    /// The plan, to be written only while the stored design is still the one of `revision`
+    /// (its [`StoredDesign::revision`], `""` for none): what the writer read before it
+    /// uploaded images and chose which old ones to delete. Two workers on one key then cannot
+    /// both replace the same version, even with the same bytes.
+    pub fn guarded(mut self, revision: &str) -> Self {
+        self.guard = Some(revision.to_owned());
         self
     }
 
     /// The whole write as one statement that Neo4j runs atomically as an auto-commit
-    /// transaction, in one round trip: see [`conditional`].
+    /// transaction, in one round trip: see [`conditional`]. A guarded write that finds its own
+    /// [`Self::revision`] stored runs again (it is idempotent): the same write sent again after
+    /// its answer was lost succeeds rather than conflicting with itself.
     pub fn write_statement(&self) -> Statement {
         let guard = self.guard.as_deref().map(|expected| Guard {
             design_id: &self.design_id,
             expected,
             create_if_missing: expected.is_empty(),
         });
-        conditional(guard.as_ref(), &self.statements)
+        guarded_statement(guard.as_ref(), self.revision(), &self.statements)
+    }
+
+    /// The revision this plan writes (the `ork_revision` of its design node), if any.
+    pub fn revision(&self) -> Option<&str> {
+        match self.graph.design.get("ork_revision") {
+            Some(Value::Str(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether a design stored with `revision` lets this plan be written: the guard's
+    /// revision, or the plan's own (see [`Self::write_statement`]). Always, unguarded.
+    pub fn admits(&self, revision: &str) -> bool {
+        self.guard
+            .as_deref()
+            .is_none_or(|expected| revision == expected || self.revision() == Some(revision))
     }
 }
 
-/// The condition of a guarded write or delete: the design stored under `design_id` has the
-/// SHA-256 `expected` (`""`: none stored, or one written without bytes).
+/// The condition of a guarded write or delete: the design stored under `design_id` is of
+/// revision `expected` ([`StoredDesign::revision`]; `""`: none stored, or one written without
+/// bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Guard<'a> {
     pub design_id: &'a str,
@@ -105,13 +126,23 @@ pub const WRITTEN_COLUMN: &str = "written";
 /// `statements` as ONE statement, run only while `guard` holds, returning [`WRITTEN_COLUMN`].
 ///
 /// The guard first takes the design node's write lock (`SET` then `REMOVE` of a marker
-/// property, Neo4j's way to lock a node before reading it) and only then reads its `sha256`,
-/// so no other writer can change the version between the check and the commit. When the
+/// property, Neo4j's way to lock a node before reading it) and only then reads its revision
+/// (`ork_revision`, or `sha256` for a design written before revisions), so no other writer can
+/// change the version between the check and the commit. When the
 /// check fails, no row flows on, nothing below runs, and the statement returns 0. Each
 /// statement is a unit subquery (`CALL { … }`, run once for the one row, its writes visible
 /// to the next), its parameters renamed `p<i>_<name>`. The text holds no value: parameters
 /// only.
 pub fn conditional(guard: Option<&Guard<'_>>, statements: &[Statement]) -> Statement {
+    guarded_statement(guard, None, statements)
+}
+
+/// [`conditional`], letting the statements run also when the stored revision is `own`.
+fn guarded_statement(
+    guard: Option<&Guard<'_>>,
+    own: Option<&str>,
+    statements: &[Statement],
+) -> Statement {
     let mut out = Statement::new("");
     if let Some(g) = guard {
         let find = if g.create_if_missing {
@@ -122,13 +153,15 @@ pub fn conditional(guard: Option<&Guard<'_>>, statements: &[Statement]) -> State
         out.cypher = format!(
             "{find} (g:Design {{design_id: $g_design_id}}) \
              SET g.{LOCK_PROPERTY} = true REMOVE g.{LOCK_PROPERTY} \
-             WITH g WHERE coalesce(g.sha256, $g_none) = $g_expected "
+             WITH g WHERE coalesce(g.ork_revision, g.sha256, $g_none) IN [$g_expected, $g_own] "
         );
         out.params
             .insert("g_design_id".into(), Value::from(g.design_id));
         out.params.insert("g_none".into(), Value::from(""));
         out.params
             .insert("g_expected".into(), Value::from(g.expected));
+        out.params
+            .insert("g_own".into(), Value::from(own.unwrap_or(g.expected)));
     }
     for (i, st) in statements.iter().enumerate() {
         out.cypher.push_str("CALL { ");
@@ -242,12 +275,19 @@ pub struct StoredDesign {
     pub rejected_sha256: Option<String>,
     pub rejected_etag: Option<String>,
     pub rejected_processor_version: Option<String>,
-    /// The version this one replaced, whose images were (or are to be) deleted.
+    /// The write that stored this version: unique to the attempt, and the folder of its
+    /// images (see [`Self::revision`]). `None` for a design written without images, or before
+    /// revisions existed.
+    pub revision: Option<String>,
+    /// The revision this one replaced, whose images were (or are to be) deleted.
+    pub replaced_revision: Option<String>,
+    /// What designs written before revisions recorded instead: the SHA-256 of the version
+    /// they replaced (that version's revision, see [`Self::revision`]).
     pub replaced_sha256: Option<String>,
 }
 
 /// The columns [`stored_statement`] returns, in the order [`StoredDesign::from_row`] reads.
-pub const STORED_COLUMNS: [&str; 9] = [
+pub const STORED_COLUMNS: [&str; 11] = [
     "design_id",
     "status",
     "sha256",
@@ -257,6 +297,8 @@ pub const STORED_COLUMNS: [&str; 9] = [
     "rejected_etag",
     "rejected_processor_version",
     "replaced_sha256",
+    "ork_revision",
+    "replaced_ork_revision",
 ];
 
 /// S3 quotes ETags in some answers and not in others.
@@ -278,7 +320,22 @@ impl StoredDesign {
             rejected_etag: get(6),
             rejected_processor_version: get(7),
             replaced_sha256: get(8),
+            revision: get(9),
+            replaced_revision: get(10),
         }
+    }
+
+    /// The revision a guarded write or delete of this version expects: its `ork_revision`, or
+    /// for a design written without one (before revisions, or not a design) its SHA-256.
+    pub fn revision(&self) -> &str {
+        self.revision.as_deref().unwrap_or(&self.sha256)
+    }
+
+    /// The revision this version replaced, whose images go once it is stored.
+    pub fn replaced(&self) -> Option<&str> {
+        self.replaced_revision
+            .as_deref()
+            .or(self.replaced_sha256.as_deref())
     }
 
     /// Reads a design node's properties.
@@ -622,7 +679,9 @@ mod conditional_tests {
             let c = &st.cypher;
             assert!(c.starts_with(find), "{c}");
             let lock = c.find("SET g._ork_lock").expect("the lock");
-            let check = c.find("coalesce(g.sha256").expect("the check");
+            let check = c
+                .find("coalesce(g.ork_revision, g.sha256")
+                .expect("the check");
             let first = c.find("CALL {").expect("the parts");
             assert!(
                 lock < check && check < first,

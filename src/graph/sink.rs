@@ -89,7 +89,7 @@ pub trait GraphSink: Send + Sync {
 
     /// Removes a design and everything it owns (shared materials and motors stay).
     /// `Ok(false)` when there was no such design. With `guard`, only while the stored design
-    /// is still the one with that SHA-256, else [`GraphError::Conflict`] (see
+    /// is still of that revision ([`StoredDesign::revision`]), else [`GraphError::Conflict`] (see
     /// [`super::GraphPlan::guard`]).
     fn delete_design(
         &self,
@@ -228,9 +228,12 @@ impl MemorySink {
 /// Whether the stored design under `design_id` is the one `guard` expects (see
 /// [`super::conditional`]).
 fn guard_holds(s: &MemoryState, design_id: &str, guard: Option<&str>) -> bool {
-    guard.is_none_or(|sha| {
-        let stored = s.designs.get(design_id).map(|(f, _)| f.sha256.as_str());
-        stored.unwrap_or("") == sha
+    guard.is_none_or(|expected| {
+        let stored = s
+            .designs
+            .get(design_id)
+            .map(|(_, g)| StoredDesign::from_props(&g.design));
+        stored.as_ref().map_or("", StoredDesign::revision) == expected
     })
 }
 
@@ -250,7 +253,11 @@ impl GraphSink for MemorySink {
     async fn write_design(&self, plan: &GraphPlan) -> Result<WriteStats, GraphError> {
         self.injected("write_design")?;
         self.with(|s| {
-            if !guard_holds(s, &plan.design_id, plan.guard.as_deref()) {
+            let stored = s
+                .designs
+                .get(&plan.design_id)
+                .map(|(_, g)| StoredDesign::from_props(&g.design));
+            if !plan.admits(stored.as_ref().map_or("", StoredDesign::revision)) {
                 return Err(GraphError::Conflict {
                     design_id: plan.design_id.clone(),
                 });

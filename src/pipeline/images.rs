@@ -1,25 +1,25 @@
-//! The images of one design version on the image store: all uploaded at once under ids of
-//! that version, or all deleted.
+//! The images of one design revision on the image store: all uploaded at once under ids of
+//! that revision, or all deleted.
 
 use super::PipelineError;
 use crate::graph;
 use crate::publish::{ImageKind, ImageStore, ImageUpload};
 
-/// Uploads a design version's images all at once and returns their URLs, or the first
-/// failure once every upload has ended (the caller then gives up the ones that went up, see
-/// [`settle_uploads`]).
+/// Uploads a revision's images all at once and returns their URLs, or the first failure once
+/// every upload has ended (the caller then deletes the revision's images, see
+/// [`delete_images`]).
 pub(super) async fn upload_all<I: ImageStore>(
     images: &I,
     design_id: &str,
-    sha256: &str,
+    revision: &str,
     files: Vec<(ImageKind, Vec<u8>)>,
 ) -> Result<graph::Images, PipelineError> {
     let folder = images.folder().to_string();
-    let content = crate::publish::content_tag(sha256);
+    let tag = crate::publish::image_tag(revision);
     let uploads = files
         .into_iter()
         .map(|(kind, bytes)| {
-            ImageUpload::for_design(&folder, design_id, content, kind, bytes).map(|u| (kind, u))
+            ImageUpload::for_design(&folder, design_id, tag, kind, bytes).map(|u| (kind, u))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let results =
@@ -50,23 +50,37 @@ fn image_url(images: &mut graph::Images, kind: ImageKind) -> &mut Option<String>
     }
 }
 
-/// Deletes the images of a stored design version, every kind, all at once (deleting a missing
-/// one is fine).
+/// Deletes the images of a design revision ([`graph::StoredDesign::revision`]), every kind,
+/// all at once (deleting a missing one is fine; `""` names none).
 pub(super) async fn delete_images<I: ImageStore>(
     images: &I,
     design_id: &str,
-    stored: &graph::StoredDesign,
+    revision: &str,
 ) -> Result<(), PipelineError> {
-    if stored.sha256.is_empty() {
+    if revision.is_empty() {
         return Ok(());
     }
     let folder = images.folder().to_string();
-    let content = crate::publish::content_tag(&stored.sha256);
+    let tag = crate::publish::image_tag(revision);
     let ids = ImageKind::ALL
         .iter()
-        .map(|&kind| crate::publish::public_id(&folder, design_id, content, kind))
+        .map(|&kind| crate::publish::public_id(&folder, design_id, tag, kind))
         .collect::<Result<Vec<_>, _>>()?;
     let deleted = futures_util::future::join_all(ids.iter().map(|id| images.delete(id))).await;
     deleted.into_iter().collect::<Result<(), _>>()?;
     Ok(())
+}
+
+/// Deletes what one attempt uploaded for a write that did not go through, at once: no other
+/// attempt uses its revision, so nothing can show these images. Best effort: should the
+/// deletion fail, the images are left (storage, never a shown image) and logged.
+pub(super) async fn discard<I: ImageStore>(images: &I, design_id: &str, revision: &str) {
+    if let Err(e) = delete_images(images, design_id, revision).await {
+        tracing::warn!(
+            design_id,
+            revision,
+            error = %e,
+            "images of a write that did not go through were left on the image store"
+        );
+    }
 }

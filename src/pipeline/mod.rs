@@ -20,8 +20,8 @@
 //!
 //! This file holds the stages and the entry calls; `source.rs` the [`ObjectSource`] and
 //! [`ObjectLister`] ports (and [`MemorySource`]); `round.rs` the rounds of [`process_object`]
-//! (the guarded write, what follows a lost race, the uploads of a version that was not
-//! stored); `images.rs` the upload and deletion of one version's images.
+//! (the guarded write, what follows a lost race, the uploads of a write that did not go
+//! through); `images.rs` the upload and deletion of one revision's images.
 
 mod images;
 mod round;
@@ -36,7 +36,7 @@ use crate::publish::{ImageStore, PublishError};
 use crate::render::chart::ChartConfig;
 use crate::render::RenderConfig;
 use images::delete_images;
-use round::{rounds, settle_uploads, Settle};
+use round::rounds;
 pub use source::{
     FetchedObject, ListPage, Listed, MemorySource, ObjectHead, ObjectLister, ObjectSource,
     SourceError,
@@ -137,11 +137,14 @@ pub struct PipelineConfig {
     pub chart: ChartConfig,
     /// Reprocess even when the graph already holds these bytes from this version.
     pub force: bool,
-    /// How long, at most, a run whose graph write failed after its uploads keeps asking the
-    /// graph whether the write committed, to delete the uploads if it did not (default 5 s).
-    /// Should the graph not answer within it, the images stay (a retry of the same bytes
-    /// reuses them).
-    pub settle_within: Duration,
+    /// How long, at most, a run whose graph write failed with its outcome unknown (the
+    /// connection broke, perhaps after the commit) sends the same write again, with growing
+    /// pauses (default 10 s). The write is idempotent by its revision, so the first answer
+    /// settles it: stored, the run goes on; another revision stored, its images are deleted.
+    /// Only a graph unreachable for all of it leaves the images on the store. A write the
+    /// server refused, or the guard turned down, and an upload that failed never wait: their
+    /// images go at once.
+    pub outcome_within: Duration,
 }
 
 impl Default for PipelineConfig {
@@ -151,7 +154,7 @@ impl Default for PipelineConfig {
             render: RenderConfig::default(),
             chart: ChartConfig::default(),
             force: false,
-            settle_within: Duration::from_secs(5),
+            outcome_within: Duration::from_secs(10),
         }
     }
 }
@@ -259,24 +262,7 @@ pub async fn process_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
     key: &str,
     times: &mut StageTimes,
 ) -> Result<Processed, PipelineError> {
-    // Images uploaded by a round whose write lost a race with another worker (its guard
-    // found another version stored). Deleted once this call knows what the key holds, unless
-    // the graph shows them after all.
-    let mut lost: Option<String> = None;
-    let result = rounds(ports, config, bucket, key, times, &mut lost).await;
-    if let Some(sha256) = lost {
-        let started = Instant::now();
-        settle_uploads(
-            ports,
-            config,
-            &graph::design_id(bucket, key),
-            &sha256,
-            Settle::Lost,
-        )
-        .await;
-        times.upload += started.elapsed();
-    }
-    result
+    rounds(ports, config, bucket, key, times).await
 }
 
 /// Describes an object known only by its size (it is not downloaded).
@@ -354,9 +340,10 @@ pub async fn remove_object<S: ObjectSource, G: GraphSink, I: ImageStore>(
 /// Removes a design from the graph and its images from the store, whatever S3 holds.
 /// Returns whether the graph held the design.
 ///
-/// The images deleted are those of the version read; the graph delete is guarded by that
-/// version, so that a version another worker wrote meanwhile is read and deleted in turn
-/// rather than left with its images orphaned (up to [`MAX_ROUNDS`] times).
+/// The images deleted are those of the revision read (and of the one it replaced, should
+/// their deletion not have happened); the graph delete is guarded by that revision, so that a
+/// version another worker wrote meanwhile is read and deleted in turn rather than left with
+/// its images orphaned (up to [`MAX_ROUNDS`] times).
 pub async fn delete_design<G: GraphSink, I: ImageStore>(
     graph_sink: &G,
     images: &I,
@@ -373,16 +360,16 @@ pub async fn delete_design<G: GraphSink, I: ImageStore>(
         else {
             return Ok(false);
         };
-        delete_images(images, &design_id, &stored).await?;
-        if let Some(sha256) = stored.replaced_sha256.clone() {
-            let old = graph::StoredDesign {
-                sha256,
-                ..graph::StoredDesign::default()
-            };
-            delete_images(images, &design_id, &old).await?;
+        // An invalid design has no images; a good one (kept over a refused upload, too) has
+        // those of its revision.
+        if stored.status == "ok" {
+            delete_images(images, &design_id, stored.revision()).await?;
+        }
+        if let Some(old) = stored.replaced() {
+            delete_images(images, &design_id, old).await?;
         }
         match graph_sink
-            .delete_design(&design_id, Some(&stored.sha256))
+            .delete_design(&design_id, Some(stored.revision()))
             .await
         {
             Err(e @ graph::GraphError::Conflict { .. }) => conflict = Some(e),

@@ -1,40 +1,38 @@
-//! The rounds of [`process_object`](super::process_object): one round reads what the key holds, and writes it only
-//! while the graph still holds the version it read (the guard); a round whose write lost a
-//! race, or whose key changed meanwhile, is followed by another. Also what becomes of the
-//! images of a version that was not stored.
+//! The rounds of [`process_object`](super::process_object): one round reads what the key
+//! holds, uploads its images under a revision of its own, and writes it only while the graph
+//! still holds the revision it read (the guard); a round whose write lost a race, or whose key
+//! changed meanwhile, is followed by another. A round whose write did not go through deletes
+//! its own uploads at once: no other attempt shares their ids.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use super::images::{delete_images, upload_all};
+use super::images::{delete_images, discard, upload_all};
 use super::{
     analyse_source, delete_design, oversized_source, refuse_too_large, ObjectSource,
     PipelineConfig, PipelineError, Ports, Processed, SourceError, StageTimes, MAX_ROUNDS,
 };
 use crate::geometry;
 use crate::graph::{self, GraphSink, SourceObject};
-use crate::publish::{ImageKind, ImageStore};
+use crate::publish::{self, ImageKind, ImageStore};
 use crate::render::{self, chart};
 
-/// The rounds of [`process_object`](super::process_object); `lost` gets the SHA-256 of images a lost write left.
+/// The rounds of [`process_object`](super::process_object).
 pub(super) async fn rounds<S: ObjectSource, G: GraphSink, I: ImageStore>(
     ports: &Ports<'_, S, G, I>,
     config: &PipelineConfig,
     bucket: &str,
     key: &str,
     times: &mut StageTimes,
-    lost: &mut Option<String>,
 ) -> Result<Processed, PipelineError> {
     for _ in 0..MAX_ROUNDS {
         // Boxed: the round's future holds the download, the parse and the uploads, and would
         // otherwise sit on the caller's stack (large in debug builds).
         let round = match Box::pin(process_current(ports, config, bucket, key, times)).await? {
             Attempt::Done(round) => round,
-            // Another worker wrote the key since this round read it: read it again.
-            Attempt::Lost { sha256 } => {
-                *lost = Some(sha256);
-                continue;
-            }
+            // Another worker wrote the key since this round read it (this round's uploads are
+            // gone already): read it again.
+            Attempt::Lost => continue,
         };
         // Nothing written (the graph already held these bytes, or there was nothing to read):
         // nothing this round did can be stale, and a later upload has its own event. The
@@ -103,83 +101,62 @@ async fn timed<T>(f: impl Future<Output = T>) -> (T, Duration) {
     (out, started.elapsed())
 }
 
-/// When to give up images uploaded for a version that is not (yet) stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Settle {
-    /// The write lost a race: another version is stored, and any worker still holding these
-    /// bytes read the same stale version, so its guarded write fails too. Delete unless the
-    /// stored design is this version.
-    Lost,
-    /// The write, or an upload, failed. The write may still have committed (its answer lost),
-    /// and another worker with the same bytes (a duplicated event) uploads to the same ids and
-    /// may be about to commit them: delete only once the graph has shown, for all of
-    /// [`PipelineConfig::settle_within`], another version than this one.
-    Failed,
-}
-
-/// Deletes the images uploaded for a version whose write did not go through, unless the
-/// stored design is that very version (see [`Settle`]). The graph is asked again with growing
-/// pauses; should it never answer within [`PipelineConfig::settle_within`], the images stay,
-/// and a retry of the same bytes uses them. Best effort: a failed deletion costs storage,
-/// never a shown image.
-pub(super) async fn settle_uploads<S: ObjectSource, G: GraphSink, I: ImageStore>(
-    ports: &Ports<'_, S, G, I>,
-    config: &PipelineConfig,
+/// Deletes this attempt's own uploads ([`discard`]), timed as upload time.
+async fn give_up<I: ImageStore>(
+    images: &I,
     design_id: &str,
-    sha256: &str,
-    how: Settle,
-) {
-    let deadline = Instant::now() + config.settle_within;
-    let mut pause = Duration::from_millis(100);
-    let mut answered = false;
-    loop {
-        // An error (the graph unreachable) is asked again after the pause.
-        if let Ok(mut stored) = ports.graph.stored(&[design_id.to_owned()]).await {
-            if stored.pop().is_some_and(|s| s.sha256 == sha256) {
-                return;
-            }
-            answered = true;
-            if how == Settle::Lost {
-                break;
-            }
-        }
-        if Instant::now() + pause >= deadline {
-            break;
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(1));
-    }
-    if !answered {
-        return;
-    }
-    let version = graph::StoredDesign {
-        sha256: sha256.to_owned(),
-        ..graph::StoredDesign::default()
-    };
-    let _ = delete_images(ports.images, design_id, &version).await;
-}
-
-/// [`settle_uploads`] after a failed upload or write, timed as upload time.
-async fn give_up<S: ObjectSource, G: GraphSink, I: ImageStore>(
-    ports: &Ports<'_, S, G, I>,
-    config: &PipelineConfig,
-    design_id: &str,
-    sha256: &str,
+    revision: &str,
     times: &mut StageTimes,
 ) {
     let started = Instant::now();
-    settle_uploads(ports, config, design_id, sha256, Settle::Failed).await;
+    discard(images, design_id, revision).await;
     times.upload += started.elapsed();
+}
+
+/// Whether a failed write may have committed: the connection broke (perhaps after the
+/// commit), rather than the server answering with an error.
+fn outcome_unknown(e: &graph::GraphError) -> bool {
+    match e {
+        graph::GraphError::Unavailable { .. } => true,
+        graph::GraphError::RetriesExhausted { last, .. } => outcome_unknown(last),
+        _ => false,
+    }
+}
+
+/// After a graph write failed with its outcome unknown (the connection dropped, perhaps after
+/// the commit, perhaps with the transaction still running on the server): the same write
+/// again, with growing pauses, for up to [`PipelineConfig::outcome_within`]. The write is
+/// idempotent by its revision (see [`graph::GraphPlan::write_statement`]) and takes the
+/// design's lock, so its answer settles the first one's too: `Ok(true)`, this revision is
+/// stored; `Ok(false)`, another one is, and the first write can no longer go through. `Err`:
+/// the graph never answered.
+async fn write_again<G: GraphSink>(
+    graph_sink: &G,
+    config: &PipelineConfig,
+    plan: &graph::GraphPlan,
+    first: graph::GraphError,
+) -> Result<bool, graph::GraphError> {
+    let deadline = Instant::now() + config.outcome_within;
+    let mut pause = Duration::from_millis(100);
+    let mut last = first;
+    while Instant::now() + pause < deadline {
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+        match graph_sink.write_design(plan).await {
+            Ok(_) => return Ok(true),
+            Err(graph::GraphError::Conflict { .. }) => return Ok(false),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// A round of [`process_object`](super::process_object): done, or its write lost a race.
 enum Attempt {
     Done(Box<Round>),
-    /// The guarded write found another version stored than the round had read; it wrote
-    /// nothing, and left the images it uploaded for these bytes.
-    Lost {
-        sha256: String,
-    },
+    /// The guarded write found another revision stored than the round had read; it wrote
+    /// nothing, and deleted the images it uploaded.
+    Lost,
 }
 
 /// What one round of [`process_object`](super::process_object) did.
@@ -187,8 +164,8 @@ struct Round {
     processed: Processed,
     /// The ETag of the bytes processed (`None` when they were not read).
     etag: Option<String>,
-    /// The stored version this round replaced, whose images are no longer shown.
-    replaced: Option<graph::StoredDesign>,
+    /// The revision this round replaced, whose images are no longer shown.
+    replaced: Option<String>,
 }
 
 /// One round of [`process_object`](super::process_object): processes what the key holds now.
@@ -249,12 +226,7 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
             .as_ref()
             .is_some_and(|s| s.has_sha256(&source.sha256, crate::VERSION))
     {
-        let replaced = previous
-            .and_then(|p| p.replaced_sha256)
-            .map(|sha256| graph::StoredDesign {
-                sha256,
-                ..graph::StoredDesign::default()
-            });
+        let replaced = previous.and_then(|p| p.replaced().map(str::to_owned));
         return Ok(Attempt::Done(Box::new(Round {
             processed: Processed::Unchanged { design_id },
             etag,
@@ -304,37 +276,35 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
             (ImageKind::FlightChartSvg, c.svg.into_bytes()),
         ]);
     }
-    // Images go under ids of this file version, so the stored design keeps showing its own
-    // until the graph commits the new one. When the stored design is this very version (a
-    // forced run), the ids are the ones it shows.
-    let shown = previous
-        .as_ref()
-        .is_some_and(|p| p.status == "ok" && p.sha256 == analysis.source.sha256);
+    // Images go under ids of this attempt's own revision, so the stored design keeps showing
+    // its own until the graph commits the new one, and no other attempt (a duplicated event,
+    // a reprocess beside the Lambda, a forced run of the same bytes) can overwrite or delete
+    // them.
+    let revision = publish::new_revision(&analysis.source.sha256);
     let started = Instant::now();
-    let images = upload_all(ports.images, &design_id, &analysis.source.sha256, files).await;
+    let images = upload_all(ports.images, &design_id, &revision, files).await;
     times.upload += started.elapsed();
     let images = match images {
         Ok(images) => images,
-        // The ones that went up are given up like those of a failed write (unless they are
-        // the ids the stored design shows).
         Err(e) => {
-            if !shown {
-                give_up(ports, config, &design_id, &analysis.source.sha256, times).await;
-            }
+            give_up(ports.images, &design_id, &revision, times).await;
             return Err(e);
         }
     };
 
-    // Written only while the graph still holds what was read above: the images to delete
+    // Written only while the graph still holds the revision read above: the images to delete
     // once replaced were chosen from it, and a worker that wrote since must not be undone.
     let read = previous
         .as_ref()
-        .map_or(String::new(), |p| p.sha256.clone());
-    let replaced = previous.filter(|p| p.status == "ok" && p.sha256 != analysis.source.sha256);
+        .map_or(String::new(), |p| p.revision().to_owned());
+    let replaced = previous
+        .filter(|p| p.status == "ok")
+        .map(|p| p.revision().to_owned());
     let input = analysis
         .graph_input()
         .with_images(images.clone())
-        .with_replaced(replaced.as_ref().map(|p| p.sha256.clone()));
+        .with_revision(Some(revision.clone()))
+        .with_replaced(replaced.clone());
     let plan = graph::plan(&input).guarded(&read);
     let started = Instant::now();
     let written = ports.graph.write_design(&plan).await;
@@ -342,17 +312,36 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     match written {
         Ok(_) => {}
         Err(graph::GraphError::Conflict { .. }) => {
-            return Ok(Attempt::Lost {
-                sha256: analysis.source.sha256.clone(),
-            })
+            give_up(ports.images, &design_id, &revision, times).await;
+            return Ok(Attempt::Lost);
         }
-        // Whether it committed is unknown (the connection may have dropped after the commit):
-        // the graph is asked before the uploads are deleted.
-        Err(e) => {
-            if !shown {
-                give_up(ports, config, &design_id, &analysis.source.sha256, times).await;
-            }
+        // Refused by the server (an error answer rolls the transaction back): nothing was
+        // written.
+        Err(e) if !outcome_unknown(&e) => {
+            give_up(ports.images, &design_id, &revision, times).await;
             return Err(e.into());
+        }
+        // Whether it committed is unknown: the same write again says.
+        Err(e) => {
+            let started = Instant::now();
+            let again = write_again(ports.graph, config, &plan, e).await;
+            times.graph += started.elapsed();
+            match again {
+                Ok(true) => {}
+                Ok(false) => {
+                    give_up(ports.images, &design_id, &revision, times).await;
+                    return Ok(Attempt::Lost);
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        design_id,
+                        revision,
+                        error = %e,
+                        "the graph write failed and its outcome is unknown: its images stay"
+                    );
+                    return Err(e.into());
+                }
+            }
         }
     }
 

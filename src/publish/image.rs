@@ -1,5 +1,6 @@
-//! What is uploaded ([`ImageUpload`]) and what comes back ([`StoredImage`]), and the
-//! deterministic public ids (`<folder>/<design-id>/<kind>`).
+//! What is uploaded ([`ImageUpload`]) and what comes back ([`StoredImage`]), and the public
+//! ids (`<folder>/<design-id>/<revision>/<kind>`): each write of a design gets a
+//! [`new_revision`] of its own, so no two attempts ever upload to the same id.
 
 use super::error::PublishError;
 use serde::{Deserialize, Serialize};
@@ -122,17 +123,17 @@ impl ImageUpload {
         })
     }
 
-    /// The `kind` image of design `design_id`, under [`public_id`]`(folder, design_id, kind)`
-    /// in the kind's format.
+    /// The `kind` image of design `design_id`, under
+    /// [`public_id`]`(folder, design_id, tag, kind)` in the kind's format.
     pub fn for_design(
         folder: &str,
         design_id: &str,
-        content: &str,
+        tag: &str,
         kind: ImageKind,
         bytes: impl Into<Vec<u8>>,
     ) -> Result<Self, PublishError> {
         Self::new(
-            public_id(folder, design_id, content, kind)?,
+            public_id(folder, design_id, tag, kind)?,
             kind.format(),
             bytes,
         )
@@ -186,27 +187,63 @@ pub struct StoredImage {
     pub format: String,
 }
 
-/// How many hex digits of the design file's SHA-256 name an image version.
+/// How many hex digits of the design file's SHA-256 begin a revision (and named the image
+/// folder of designs written before revisions).
 pub const CONTENT_TAG_LEN: usize = 16;
 
-/// The image version of a design file: the first [`CONTENT_TAG_LEN`] hex digits of its
-/// SHA-256. Images of different file versions never share a public id, so uploading a new
-/// version's images cannot change what the stored (old) design shows until the graph commits.
+/// The first [`CONTENT_TAG_LEN`] hex digits of a file's SHA-256: what a person reads to tell
+/// the versions of a design apart in the image store.
 pub fn content_tag(sha256: &str) -> &str {
     sha256.get(..CONTENT_TAG_LEN).unwrap_or(sha256)
 }
 
-/// `<folder>/<design-id>/<content>/<kind>`, or without `<folder>/` when `folder` is empty
-/// (leading and trailing slashes of `folder` are ignored); `content` is the file's
-/// [`content_tag`]. Errors when a part would make an unsafe or ambiguous id (see
+/// A revision for a new write of the file with `sha256`: its [`content_tag`], `-`, the time in
+/// milliseconds (9 base-36 digits, so revisions sort by time) and 6 random base-36 digits,
+/// e.g. `0011223344556677-mj1x4k2a0q8zt3c`. No other attempt, on any worker, gets the same
+/// one: two attempts in the same millisecond collide with odds of one in 2·10⁹.
+pub fn new_revision(sha256: &str) -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let mut out = format!("{}-", content_tag(sha256));
+    push_base36(&mut out, millis, 9);
+    push_base36(&mut out, u128::from(fastrand::u32(..)), 6);
+    out
+}
+
+/// Appends the last `digits` base-36 digits of `n`, zero-padded.
+fn push_base36(out: &mut String, mut n: u128, digits: usize) {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut buf = vec![b'0'; digits];
+    for b in buf.iter_mut().rev() {
+        *b = DIGITS[(n % 36) as usize];
+        n /= 36;
+    }
+    out.extend(buf.iter().map(|&b| char::from(b)));
+}
+
+/// The folder segment of a revision's images: the revision itself, or, for a design written
+/// before revisions (whose revision is its full SHA-256), the [`content_tag`] its images
+/// were put under then.
+pub fn image_tag(revision: &str) -> &str {
+    if revision.len() == 64 && revision.bytes().all(|b| b.is_ascii_hexdigit()) {
+        content_tag(revision)
+    } else {
+        revision
+    }
+}
+
+/// `<folder>/<design-id>/<tag>/<kind>`, or without `<folder>/` when `folder` is empty
+/// (leading and trailing slashes of `folder` are ignored); `tag` is the revision's
+/// [`image_tag`]. Errors when a part would make an unsafe or ambiguous id (see
 /// [`validate_public_id`]).
 pub fn public_id(
     folder: &str,
     design_id: &str,
-    content: &str,
+    tag: &str,
     kind: ImageKind,
 ) -> Result<String, PublishError> {
-    for (what, part) in [("design id", design_id), ("content tag", content)] {
+    for (what, part) in [("design id", design_id), ("revision", tag)] {
         if part.is_empty() || part.contains('/') {
             return Err(PublishError::InvalidInput(format!(
                 "{what} {part:?} must be one non-empty path segment"
@@ -215,9 +252,9 @@ pub fn public_id(
     }
     let folder = folder.trim_matches('/');
     let id = if folder.is_empty() {
-        format!("{design_id}/{content}/{}", kind.as_str())
+        format!("{design_id}/{tag}/{}", kind.as_str())
     } else {
-        format!("{folder}/{design_id}/{content}/{}", kind.as_str())
+        format!("{folder}/{design_id}/{tag}/{}", kind.as_str())
     };
     validate_public_id(&id)?;
     Ok(id)
@@ -291,6 +328,28 @@ mod tests {
         let sha = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
         assert_eq!(content_tag(sha), "0011223344556677");
         assert_eq!(content_tag("abc"), "abc");
+        assert_eq!(image_tag(sha), "0011223344556677");
+        assert_eq!(image_tag("0011-x"), "0011-x");
+    }
+
+    #[test]
+    fn revisions_are_unique_time_ordered_and_safe_segments() {
+        let sha = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        let revisions: Vec<String> = (0..1000).map(|_| new_revision(sha)).collect();
+        let distinct: std::collections::BTreeSet<&String> = revisions.iter().collect();
+        assert_eq!(distinct.len(), revisions.len());
+        for r in &revisions {
+            assert_eq!(r.len(), 16 + 1 + 9 + 6, "{r}");
+            assert!(r.starts_with("0011223344556677-"), "{r}");
+            assert_eq!(image_tag(r), r);
+            public_id("designs", "abc", r, ImageKind::Profile).unwrap();
+        }
+        // The time digits never go backwards.
+        let times: Vec<&str> = revisions.iter().map(|r| &r[17..26]).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
+        let mut s = String::new();
+        push_base36(&mut s, 36 * 36 + 35, 4);
+        assert_eq!(s, "010z");
     }
 
     #[test]

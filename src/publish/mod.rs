@@ -46,8 +46,8 @@ pub use cloudinary::CloudinaryStore;
 pub use config::{ApiSecret, CloudinaryConfig, DEFAULT_API_BASE, DEFAULT_FOLDER};
 pub use error::PublishError;
 pub use image::{
-    content_tag, png_dimensions, public_id, validate_public_id, ImageFormat, ImageKind,
-    ImageUpload, StoredImage, CONTENT_TAG_LEN,
+    content_tag, image_tag, new_revision, png_dimensions, public_id, validate_public_id,
+    ImageFormat, ImageKind, ImageUpload, StoredImage, CONTENT_TAG_LEN,
 };
 pub use memory::{MemoryObject, MemoryStore};
 pub use retry::RetryPolicy;

@@ -158,3 +158,16 @@ pub fn install_crypto_provider() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
+
+/// The public id in a delivery URL: `…/image/upload/v<version>/<public id>.<format>`.
+pub fn public_id(url: &str) -> String {
+    let after = url.split("/upload/").nth(1).unwrap_or(url);
+    let after = after
+        .split_once('/')
+        .filter(|(v, _)| v.starts_with('v'))
+        .map_or(after, |(_, rest)| rest);
+    after
+        .rsplit_once('.')
+        .map_or(after, |(id, _)| id)
+        .to_owned()
+}
