@@ -4,7 +4,8 @@
 //! The code map, the layers and the invariants are in `ARCHITECTURE.md`. In short, from the top:
 //! * `src/bin/`: the thin binaries, `ork` (the CLI) and `bootstrap` (the Lambda);
 //! * [`lambda`] (the S3 and Batch Operations handler) and [`bucket`] (whole-bucket runs:
-//!   reprocess, redrive, manifests, Batch Operations jobs): the entry points;
+//!   reprocess, redrive, manifests, Batch Operations jobs): the entry points, and beside them
+//!   [`aws_error`] (one line for a failed AWS call, which both use);
 //! * [`pipeline`]: the one place where the stages are put in order, over the
 //!   `ObjectSource` / `GraphSink` / `ImageStore` ports;
 //! * the stages: [`ork`] (container, streaming XML, conversion), [`series`] (flight series),
@@ -17,6 +18,7 @@
 //!
 //! Arrows point only downward.
 
+pub mod aws_error;
 pub mod bucket;
 pub mod events;
 pub mod exercise;

@@ -12,6 +12,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("lambda", 3),
     ("bucket", 3),
     ("exercise", 3),
+    // Beside them: one line for a failed AWS call, used by both.
+    ("aws_error", 3),
     // Order.
     ("pipeline", 2),
     // Stages: arrows between them are allowed, circles are not.
@@ -38,6 +40,16 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[
         "bucket",
         "lambda",
         "the entry points share the wire contract, not each other",
+    ),
+    (
+        "aws_error",
+        "lambda",
+        "the entry points' shared AWS wording uses neither of them",
+    ),
+    (
+        "aws_error",
+        "bucket",
+        "the entry points' shared AWS wording uses neither of them",
     ),
     ("render", "publish", "drawing knows no CDN"),
     ("geometry", "render", "physics knows no pixels"),

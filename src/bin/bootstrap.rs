@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use ork_processor::aws_error::{endpoint_from_env, one_line};
 use ork_processor::events::invocation::Incoming;
 use ork_processor::lambda::config::{self, SecretsManager};
 use ork_processor::lambda::handler::{Handler, Response};
@@ -27,7 +28,14 @@ async fn main() -> Result<(), Error> {
         .await;
     // Secrets are fetched only when their ARNs are set, once per cold start.
     let secrets = SecretsManager(aws_sdk_secretsmanager::Client::new(&shared));
-    let settings = config::load(env, &secrets).await?;
+    let settings = match config::load(env, &secrets).await {
+        Ok(settings) => settings,
+        Err(e) => cold_start_failed("configuration", &e),
+    };
+    let images = match CloudinaryStore::new(settings.cloudinary.clone()) {
+        Ok(images) => images,
+        Err(e) => cold_start_failed("image store", &e),
+    };
     let s3_conf = aws_sdk_s3::config::Builder::from(&shared)
         .force_path_style(settings.force_path_style)
         .build();
@@ -39,9 +47,10 @@ async fn main() -> Result<(), Error> {
         ..PipelineConfig::default()
     };
     let handler = Handler {
-        source: S3Source::new(aws_sdk_s3::Client::from_conf(s3_conf)),
+        source: S3Source::new(aws_sdk_s3::Client::from_conf(s3_conf))
+            .with_endpoint(endpoint_from_env("S3", env)),
         graph: LazyNeo4j::new(settings.graph.clone()),
-        images: CloudinaryStore::new(settings.cloudinary.clone())?,
+        images,
         config: pipeline,
         function_name: std::env::var("AWS_LAMBDA_FUNCTION_NAME")
             .unwrap_or_else(|_| "ork-processor".into()),
@@ -57,4 +66,11 @@ async fn main() -> Result<(), Error> {
         Ok::<_, Error>(response)
     }))
     .await
+}
+
+/// A cold start that cannot go on: one JSON `ERROR` line whose `error` names the setting or
+/// secret (never its value), then exit; Lambda reports the init failure and retries.
+fn cold_start_failed(stage: &str, e: &dyn std::fmt::Display) -> ! {
+    tracing::error!(stage, error = %one_line(&e.to_string(), 300), "cold start failed");
+    std::process::exit(1)
 }

@@ -1,11 +1,19 @@
 //! `ork`: the command-line front end. Glue only; the work is in the library.
+//!
+//! A failure is one line on stderr, `ork: <what failed>: <cause>`, under 300 characters: the
+//! resource (file, bucket, key, queue, function, graph URI) and the service's code. `--verbose`
+//! adds the whole error chain and the debug log (the SDK's context of a failed AWS call).
+//! Exit status: 0 done; 1 a failure (of the run, or of any file or object; the run's report
+//! lists them); 2 a usage error (clap); 130 interrupted (`ork reprocess`, Ctrl-C).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use ork_processor::aws_error::one_line;
 use ork_processor::geometry;
 use ork_processor::graph::{self, GraphSink};
 use ork_processor::model::Design;
@@ -22,8 +30,68 @@ mod reprocess;
 #[derive(Parser)]
 #[command(name = "ork", version, about = "Read OpenRocket .ork design files")]
 struct Cli {
+    /// On a failure, print the whole error chain, and log the details of failed calls (the
+    /// SDK's context, the service's answer) on stderr; `RUST_LOG` sets the log filter.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The longest failure line `ork` prints, `ork: ` included.
+const MAX_LINE_CHARS: usize = 300;
+
+/// `--verbose`: set once at the start of `main`.
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// The failure as one line: each layer of the chain once (a layer that repeats what the
+/// layer above already said is left out), white space squashed, cut at the line's limit.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = one_line(&cause.to_string(), MAX_LINE_CHARS);
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+/// Prints a failure: `ork: [<label>: ]<line>`, and with `--verbose` the whole chain after it.
+fn print_failure(label: Option<&str>, e: &anyhow::Error) {
+    let line = match label {
+        Some(label) => format!("{label}: {}", error_line(e)),
+        None => error_line(e),
+    };
+    say(&line);
+    if VERBOSE.load(Ordering::Relaxed) {
+        // Every layer as it says itself, then the innermost error as its type holds it.
+        for (i, cause) in e.chain().enumerate() {
+            eprintln!("  {i}: {cause}");
+        }
+        eprintln!("  {:?}", e.root_cause());
+    }
+}
+
+/// Prints `ork: <line>` on stderr, on one line, cut at the line's limit.
+fn say(line: &str) {
+    eprintln!("ork: {}", one_line(line, MAX_LINE_CHARS - "ork: ".len()));
+}
+
+/// `--verbose`: the library's logs (debug for this crate, info for the others, or `RUST_LOG`)
+/// as text on stderr.
+fn verbose_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,ork_processor=debug"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 #[derive(Subcommand)]
@@ -121,6 +189,10 @@ struct InspectJson<'a> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.verbose {
+        VERBOSE.store(true, Ordering::Relaxed);
+        verbose_logs();
+    }
     match cli.command {
         Command::Inspect {
             files,
@@ -159,7 +231,7 @@ fn main() -> ExitCode {
             match render_files(&files, &output, &config) {
                 Ok(code) => code,
                 Err(e) => {
-                    eprintln!("ork: {e:#}");
+                    print_failure(None, &e);
                     ExitCode::FAILURE
                 }
             }
@@ -179,7 +251,7 @@ fn main() -> ExitCode {
             match plot_files(&files, sim, &output, &config) {
                 Ok(code) => code,
                 Err(e) => {
-                    eprintln!("ork: {e:#}");
+                    print_failure(None, &e);
                     ExitCode::FAILURE
                 }
             }
@@ -187,7 +259,7 @@ fn main() -> ExitCode {
         Command::Reprocess(args) => match reprocess::main(args) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("ork: {e:#}");
+                print_failure(None, &e);
                 ExitCode::FAILURE
             }
         },
@@ -198,7 +270,7 @@ fn main() -> ExitCode {
         } => match process(&files, &output, &bucket) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("ork: {e:#}");
+                print_failure(None, &e);
                 ExitCode::FAILURE
             }
         },
@@ -236,14 +308,16 @@ fn process(files: &[PathBuf], output: &Path, bucket: &str) -> anyhow::Result<Exi
             Ok(b) => b,
             Err(e) => {
                 failed += 1;
-                eprintln!("ork: {label}: {e:#}");
+                print_failure(Some(&label), &anyhow::Error::from(e));
                 continue;
             }
         };
         let analysis = pipeline::analyse(bucket, &label, &bytes, &options);
         if let Some(reason) = analysis.invalid_reason() {
             failed += 1;
-            eprintln!("ork: {label}: {reason} (recorded as an invalid design)");
+            say(&format!(
+                "{label}: {reason} (recorded as an invalid design)"
+            ));
         }
         match &sink {
             Some(sink) => {
@@ -333,7 +407,7 @@ fn render_files(
             Ok(written) => println!("{label}: {written}"),
             Err(e) => {
                 failed += 1;
-                eprintln!("ork: {label}: {e:#}");
+                print_failure(Some(&label), &e);
             }
         }
     }
@@ -422,7 +496,7 @@ fn plot_files(
             Ok(written) => println!("{label}: {written}"),
             Err(e) => {
                 failed += 1;
-                eprintln!("ork: {label}: {e:#}");
+                print_failure(Some(&label), &e);
             }
         }
     }
@@ -477,13 +551,13 @@ fn inspect(files: &[PathBuf], json: bool, options: &ParseOptions) -> ExitCode {
                     write!(stdout.lock(), "{sep}{text}").context("writing stdout")
                 };
                 if let Err(e) = result {
-                    eprintln!("ork: {label}: {e:#}");
+                    print_failure(Some(&label), &e);
                     return ExitCode::FAILURE;
                 }
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("ork: {label}: {e} [{}]", e.code());
+                say(&format!("{label}: {e} [{}]", e.code()));
             }
         }
     }

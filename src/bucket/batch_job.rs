@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::aws_error::{summarise, Resource};
 use aws_sdk_s3control::types::{
     JobManifest, JobManifestFieldName, JobManifestFormat, JobManifestLocation, JobManifestSpec,
     JobOperation, JobReport, JobReportFormat, JobReportScope, LambdaInvokeOperation,
@@ -33,7 +34,9 @@ pub enum JobError {
     Config(String),
     #[error("building the CreateJob request: {0}")]
     Build(String),
-    #[error("CreateJob: {0}")]
+    /// S3 Control refused or could not be reached: the line people read, with its code
+    /// (`creating the job in account 123456789012: S3 Control answered InvalidRequest …`).
+    #[error("{0}")]
     Api(String),
     #[error("CreateJob answered without a job id")]
     NoJobId,
@@ -283,7 +286,11 @@ pub async fn create_job(
         .send()
         .await
         .map_err(|e| {
-            JobError::Api(aws_sdk_s3control::error::DisplayErrorContext(&e).to_string())
+            let account = format!("account {}", request.account_id);
+            JobError::Api(summarise("S3 Control", &e).line(
+                "creating the Batch Operations job in",
+                &Resource::Named(&account),
+            ))
         })?;
     out.job_id().map(str::to_string).ok_or(JobError::NoJobId)
 }

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::aws_error::{summarise, Resource};
 use crate::events::key::{decode_key, encode_key_strict};
 
 /// Why a manifest could not be read or written.
@@ -25,12 +26,15 @@ pub enum ManifestError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{operation} s3://{bucket}/{key}: {reason}")]
+    /// An S3 call that failed: `message` is the line people read (`bucket "b" does not exist
+    /// (S3 NoSuchBucket)`, `writing the manifest s3://b/k: access denied (S3 AccessDenied: …)`).
+    #[error("{message}")]
     S3 {
+        /// The API call: `PutObject`, `HeadObject`, `ListObjectVersions`.
         operation: &'static str,
         bucket: String,
         key: String,
-        reason: String,
+        message: String,
     },
 }
 
@@ -170,11 +174,15 @@ pub async fn write(
         }
         ManifestTarget::S3(location) => location,
     };
-    let err = |operation, reason: String| ManifestError::S3 {
+    let err = |operation, message: String| ManifestError::S3 {
         operation,
         bucket: location.bucket.clone(),
         key: location.key.clone(),
-        reason,
+        message,
+    };
+    let object = Resource::Object {
+        bucket: &location.bucket,
+        key: &location.key,
     };
     client
         .put_object()
@@ -187,7 +195,7 @@ pub async fn write(
         .map_err(|e| {
             err(
                 "PutObject",
-                aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+                summarise("S3", &e).line("writing the manifest to", &object),
             )
         })?;
     let head = client
@@ -199,13 +207,18 @@ pub async fn write(
         .map_err(|e| {
             err(
                 "HeadObject",
-                aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+                summarise("S3", &e).line("reading back the manifest", &object),
             )
         })?;
     let etag = head
         .e_tag()
         .map(|e| e.trim_matches('"').to_string())
-        .ok_or_else(|| err("HeadObject", "no ETag in the answer".into()))?;
+        .ok_or_else(|| {
+            err(
+                "HeadObject",
+                format!("reading back the manifest {object}: S3 answered without an ETag"),
+            )
+        })?;
     Ok(Some(WrittenManifest {
         location: location.clone(),
         etag,
@@ -234,7 +247,10 @@ pub async fn current_versions(
                 operation: "ListObjectVersions",
                 bucket: bucket.into(),
                 key: prefix.into(),
-                reason: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+                message: summarise("S3", &e).line(
+                    "listing the versions of",
+                    &Resource::Prefix { bucket, prefix },
+                ),
             })?;
         for v in page.versions() {
             if let (Some(true), Some(key), Some(id)) = (v.is_latest(), v.key(), v.version_id()) {

@@ -9,6 +9,8 @@
 //! * [`batch_job`]: the Batch Operations job itself, through S3 Control (`--create-job`; only
 //!   the CLI links it).
 //!
+//! Failed AWS calls are told in one line by [`crate::aws_error`].
+//!
 //! The runs read the wire contract from [`crate::events`]; they never import the Lambda.
 
 pub mod batch_job;

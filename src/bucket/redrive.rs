@@ -28,6 +28,7 @@ use indicatif::ProgressBar;
 use serde::Serialize;
 
 use super::reprocess::{LambdaDispatch, LocalDispatch, Outcome};
+use crate::aws_error::{one_line, summarise, Resource};
 use crate::events::failure::{parse_record, FailedInvocation};
 use crate::events::s3::JobKind;
 use crate::graph::GraphSink;
@@ -45,11 +46,14 @@ pub struct QueueMessage {
 
 /// A queue operation that failed.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation} on {queue}: {reason}")]
+#[error("{message}")]
 pub struct QueueError {
+    /// The API call: `ReceiveMessage`, `DeleteMessage`, `ChangeMessageVisibility`.
     pub operation: &'static str,
     pub queue: String,
-    pub reason: String,
+    /// The line people read, naming the queue and the service's code: `queue https://… does
+    /// not exist (SQS AWS.SimpleQueueService.NonExistentQueue)`.
+    pub message: String,
 }
 
 /// Where failed invocations wait.
@@ -77,6 +81,9 @@ pub struct SqsQueue {
     pub url: String,
     /// How long a message read stays hidden (it reappears if this run dies): 300 s.
     pub visibility_timeout_s: i32,
+    /// The SQS endpoint the client was given (a local one), named when it cannot be reached
+    /// (see [`crate::aws_error::endpoint_from_env`]).
+    pub endpoint: Option<String>,
 }
 
 impl SqsQueue {
@@ -85,14 +92,26 @@ impl SqsQueue {
             client,
             url: url.into(),
             visibility_timeout_s: 300,
+            endpoint: None,
         }
     }
 
-    fn error<E: std::error::Error>(&self, operation: &'static str, e: E) -> QueueError {
+    /// `doing` is what the call did, in words (`receiving messages from`).
+    fn error<E>(
+        &self,
+        operation: &'static str,
+        doing: &str,
+        e: &aws_sdk_sqs::error::SdkError<E>,
+    ) -> QueueError
+    where
+        E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
         QueueError {
             operation,
             queue: self.url.clone(),
-            reason: aws_sdk_sqs::error::DisplayErrorContext(e).to_string(),
+            message: summarise("SQS", e)
+                .at(self.endpoint.as_deref())
+                .line(doing, &Resource::Queue(&self.url)),
         }
     }
 }
@@ -112,7 +131,7 @@ impl FailureQueue for SqsQueue {
             .wait_time_seconds(1)
             .send()
             .await
-            .map_err(|e| self.error("ReceiveMessage", e))?;
+            .map_err(|e| self.error("ReceiveMessage", "receiving messages from", &e))?;
         Ok(out
             .messages()
             .iter()
@@ -131,7 +150,7 @@ impl FailureQueue for SqsQueue {
             .receipt_handle(receipt)
             .send()
             .await
-            .map_err(|e| self.error("DeleteMessage", e))?;
+            .map_err(|e| self.error("DeleteMessage", "deleting a message from", &e))?;
         Ok(())
     }
 
@@ -143,7 +162,13 @@ impl FailureQueue for SqsQueue {
             .visibility_timeout(0)
             .send()
             .await
-            .map_err(|e| self.error("ChangeMessageVisibility", e))?;
+            .map_err(|e| {
+                self.error(
+                    "ChangeMessageVisibility",
+                    "making a message visible again in",
+                    &e,
+                )
+            })?;
         Ok(())
     }
 }
@@ -204,7 +229,7 @@ fn processed(p: Processed) -> Outcome {
 fn failure(e: &pipeline::PipelineError) -> Outcome {
     Outcome::Failed {
         class: e.class().into(),
-        error: e.to_string(),
+        error: one_line(&e.to_string(), 300),
     }
 }
 

@@ -35,6 +35,7 @@ use futures_util::stream::{self, StreamExt};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
+use crate::aws_error::{one_line, summarise, Resource};
 use crate::events::invocation::created_event;
 use crate::events::key::is_ork_key;
 use crate::graph::{self, GraphSink};
@@ -44,21 +45,48 @@ use crate::pipeline::{
 };
 use crate::publish::ImageStore;
 
-/// Why a run could not go on (per-object failures are in the [`Report`] instead).
+/// Why a run could not go on (per-object failures are in the [`Report`] instead). Each is one
+/// line for people, complete in itself: the errors it wraps are not also its `source()`, so
+/// that a chain printed whole does not say everything twice.
 #[derive(Debug, thiserror::Error)]
 pub enum ReprocessError {
-    #[error("listing the bucket: {0}")]
-    List(#[from] pipeline::SourceError),
+    /// `bucket "designs" does not exist (S3 NoSuchBucket)`, `listing s3://designs/: …`.
+    #[error("{}", list_line(.0))]
+    List(pipeline::SourceError),
     #[error("reading what the graph holds: {0}")]
-    Graph(#[from] graph::GraphError),
-    #[error("journal {path}: {source}")]
+    Graph(graph::GraphError),
+    #[error("journal {}: {}", .path.display(), .error)]
     Journal {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("invalid settings: {0}")]
     Config(String),
 }
+
+impl From<pipeline::SourceError> for ReprocessError {
+    fn from(e: pipeline::SourceError) -> Self {
+        Self::List(e)
+    }
+}
+
+impl From<graph::GraphError> for ReprocessError {
+    fn from(e: graph::GraphError) -> Self {
+        Self::Graph(e)
+    }
+}
+
+/// A failed listing: the lister's own line (the S3 adapter names the bucket, the prefix and
+/// S3's code), or the source error's.
+fn list_line(e: &pipeline::SourceError) -> String {
+    match e {
+        pipeline::SourceError::Transient { reason, .. } => reason.clone(),
+        other => format!("listing the bucket: {other}"),
+    }
+}
+
+/// The longest error kept per object in the report and the journal.
+const MAX_ERROR_CHARS: usize = 300;
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -166,7 +194,7 @@ impl<S: ObjectSource, G: GraphSink, I: ImageStore> Dispatch for LocalDispatch<'_
             Ok(Processed::Gone) => Outcome::Gone,
             Err(e) => Outcome::Failed {
                 class: e.class().into(),
-                error: e.to_string(),
+                error: one_line(&e.to_string(), MAX_ERROR_CHARS),
             },
         }
     }
@@ -180,6 +208,9 @@ pub struct LambdaDispatch {
     pub function: String,
     /// The region written into the synthetic event records.
     pub region: String,
+    /// The Lambda endpoint the client was given (a local one), named when it cannot be
+    /// reached (see [`crate::aws_error::endpoint_from_env`]).
+    pub endpoint: Option<String>,
 }
 
 impl Dispatch for LambdaDispatch {
@@ -216,14 +247,24 @@ impl LambdaDispatch {
             Ok(out) if out.function_error().is_none() => Outcome::Dispatched,
             Ok(out) => Outcome::Failed {
                 class: "lambda".into(),
-                error: format!(
-                    "function error {}",
-                    out.function_error().unwrap_or_default()
+                error: one_line(
+                    &format!(
+                        "function {:?} answered with a function error: {}",
+                        self.function,
+                        out.function_error().unwrap_or_default()
+                    ),
+                    MAX_ERROR_CHARS,
                 ),
             },
+            // `function "ork" does not exist (Lambda ResourceNotFoundException)`.
             Err(e) => Outcome::Failed {
                 class: "lambda".into(),
-                error: aws_sdk_lambda::error::DisplayErrorContext(&e).to_string(),
+                error: one_line(
+                    &summarise("Lambda", &e)
+                        .at(self.endpoint.as_deref())
+                        .line("invoking", &Resource::Function(&self.function)),
+                    MAX_ERROR_CHARS,
+                ),
             },
         }
     }
@@ -400,9 +441,9 @@ impl Journal {
         path: &Path,
         header: &JournalHeader,
     ) -> Result<(Self, BTreeMap<String, Option<String>>), ReprocessError> {
-        let err = |source| ReprocessError::Journal {
+        let err = |error| ReprocessError::Journal {
             path: path.to_owned(),
-            source,
+            error,
         };
         let mut done = BTreeMap::new();
         let mut resumable = false;
@@ -456,9 +497,9 @@ impl Journal {
         self.file
             .write_all(line.as_bytes())
             .and_then(|()| self.file.flush())
-            .map_err(|source| ReprocessError::Journal {
+            .map_err(|error| ReprocessError::Journal {
                 path: self.path.clone(),
-                source,
+                error,
             })
     }
 }
@@ -588,8 +629,7 @@ pub async fn run<L: ObjectLister, G: GraphSink, D: Dispatch>(
         if let Some(j) = journal.take() {
             let path = j.path.clone();
             drop(j);
-            std::fs::remove_file(&path)
-                .map_err(|source| ReprocessError::Journal { path, source })?;
+            std::fs::remove_file(&path).map_err(|error| ReprocessError::Journal { path, error })?;
         }
     }
     report.interrupted = interrupted;

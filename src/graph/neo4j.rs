@@ -175,7 +175,7 @@ impl Neo4jSink {
         }
         let built = builder
             .build()
-            .map_err(|e| GraphError::Config(redact(&e.to_string(), &config.password)))?;
+            .map_err(|e| GraphError::Config(one_line(&e.to_string(), &config.password)))?;
         let graph = Graph::connect(built).map_err(|e| map_err(&config, e))?;
         let sink = Self {
             graph,
@@ -381,8 +381,38 @@ fn redact(message: &str, password: &str) -> String {
     }
 }
 
+/// The longest server or driver message an error carries (the rest says nothing more to a
+/// person reading a log line).
+const MAX_MESSAGE_CHARS: usize = 200;
+
+/// `text` without its password, on one line (Neo4j's messages may span lines: a statement and
+/// a caret under it), cut at [`MAX_MESSAGE_CHARS`].
+fn one_line(text: &str, password: &str) -> String {
+    let text = redact(text, password);
+    let squashed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if squashed.chars().count() <= MAX_MESSAGE_CHARS {
+        return squashed;
+    }
+    let mut out: String = squashed.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Why a connection failed, in words: `connection refused`, `connection timed out`.
+fn io_reason(e: &std::io::Error, password: &str) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::ConnectionRefused => "connection refused".into(),
+        ErrorKind::ConnectionReset => "connection reset".into(),
+        ErrorKind::ConnectionAborted => "connection aborted".into(),
+        ErrorKind::TimedOut => "connection timed out".into(),
+        ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof => "connection closed".into(),
+        _ => one_line(&e.to_string(), password),
+    }
+}
+
 fn map_err(config: &GraphConfig, e: neo4rs::Error) -> GraphError {
-    let r = |s: &str| redact(s, &config.password);
+    let r = |s: &str| one_line(s, &config.password);
     match e {
         neo4rs::Error::Neo4j(n) => {
             if n.code().contains("Security.Unauthorized")
@@ -403,8 +433,11 @@ fn map_err(config: &GraphConfig, e: neo4rs::Error) -> GraphError {
             uri: config.uri.clone(),
             user: config.user.clone(),
         },
-        neo4rs::Error::IOError { .. }
-        | neo4rs::Error::ConnectionError
+        neo4rs::Error::IOError { detail } => GraphError::Unavailable {
+            uri: config.uri.clone(),
+            reason: io_reason(&detail, &config.password),
+        },
+        neo4rs::Error::ConnectionError
         | neo4rs::Error::ConnectionTimedOut
         | neo4rs::Error::ServerUnavailableError(_)
         | neo4rs::Error::RequestIgnoredError
@@ -598,6 +631,31 @@ mod tests {
         let e = map_err(&c, neo4rs::Error::UnexpectedMessage("bad hunter22".into()));
         assert!(!e.to_string().contains("hunter22"), "{e}");
         assert_eq!(redact("a hunter22 b", "hunter22"), "a <redacted> b");
+    }
+
+    #[test]
+    fn errors_are_one_line() {
+        let c = GraphConfig::new("bolt://127.0.0.1:1", "u", "hunter22");
+        let refused = map_err(
+            &c,
+            neo4rs::Error::IOError {
+                detail: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+            },
+        );
+        assert_eq!(
+            refused.to_string(),
+            "graph database unavailable at bolt://127.0.0.1:1: connection refused"
+        );
+        let long = map_err(
+            &c,
+            neo4rs::Error::UnexpectedMessage(format!("line one\n  ^ here\n{}", "x".repeat(500))),
+        );
+        let text = long.to_string();
+        assert!(
+            !text.contains('\n') && text.contains("line one ^ here"),
+            "{text}"
+        );
+        assert!(text.chars().count() < 300, "{text}");
     }
 
     #[test]

@@ -14,11 +14,13 @@
 
 use std::collections::HashMap;
 
-use crate::graph::GraphConfig;
+use crate::aws_error::summarise;
+use crate::graph::{GraphConfig, GraphError};
 use crate::ork::Limits;
-use crate::publish::CloudinaryConfig;
+use crate::publish::{CloudinaryConfig, PublishError};
 
-/// Why the configuration could not be read. Never contains a secret.
+/// Why the configuration could not be read: one line that names the setting or the secret.
+/// Never contains a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name}: {reason}")]
@@ -81,12 +83,9 @@ impl SecretSource for SecretsManager {
             .secret_id(arn)
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "GetSecretValue failed: {}",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(e)
-                )
-            })?;
+            // `does not exist (Secrets Manager ResourceNotFoundException)`, `access denied (…)`:
+            // the service's code, on one line; the SDK's whole error is in the debug log.
+            .map_err(|e| summarise("Secrets Manager", &e).reason())?;
         out.secret_string()
             .map(str::to_string)
             .ok_or_else(|| "the secret has no string value".to_string())
@@ -145,13 +144,23 @@ pub async fn load(
     let graph = GraphConfig::from_lookup(lookup)
         .map_err(|e| ConfigError::Invalid {
             name: "NEO4J_*".into(),
-            reason: e.to_string(),
+            reason: match e {
+                GraphError::Config(reason) => reason,
+                other => other.to_string(),
+            },
         })?
         .ok_or(ConfigError::NoGraph)?;
     let cloudinary = CloudinaryConfig::from_vars(lookup)
         .map_err(|e| ConfigError::Invalid {
             name: "CLOUDINARY_URL".into(),
-            reason: e.to_string(),
+            // `CLOUDINARY_URL: must start with cloudinary://`, not the variable's name twice.
+            reason: match e {
+                PublishError::Config(reason) => reason
+                    .strip_prefix("CLOUDINARY_URL: ")
+                    .map(str::to_string)
+                    .unwrap_or(reason),
+                other => other.to_string(),
+            },
         })?
         .ok_or(ConfigError::NoImages)?;
     Ok(LambdaConfig {

@@ -30,9 +30,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::s3::S3Event;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::metrics::Metrics;
+use crate::aws_error::one_line;
 use crate::events::batch::{self, BatchEvent, BatchResponse, ResultCode, TaskResult};
 use crate::events::invocation::{Incoming, Invocation};
 use crate::events::s3::{self as event, JobKind, Skip};
@@ -68,12 +69,22 @@ pub enum Response {
 
 /// A failure of at least one record (other than an invalid design): the invocation fails so
 /// that Lambda retries it (and then sends it to the on-failure destination).
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` is the same one line as `Display`: the Lambda runtime logs a handler's error with
+/// `{:?}` at `ERROR`, and that line is read by people.
+#[derive(thiserror::Error)]
 #[error("{failed} of {total} record(s) failed; first: {first}")]
 pub struct InvocationError {
     pub failed: usize,
     pub total: usize,
+    /// `bucket/key: what failed`, on one line.
     pub first: String,
+}
+
+impl std::fmt::Debug for InvocationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The handler with its clients, built once at cold start.
@@ -364,7 +375,12 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// Counts and logs a failed record or task; its reason.
+/// The longest `error` a log line, a record's detail or a task's result carries.
+const MAX_ERROR_CHARS: usize = 300;
+
+/// Counts and logs a failed record or task; its reason, on one line. The `error` field of the
+/// log line is that line (what failed, which resource, the service's code); the whole error,
+/// as the types hold it, is logged at debug level.
 fn failed(job: &event::Job, request_id: &str, e: &PipelineError, metrics: &mut Metrics) -> String {
     let transient = e.is_transient();
     if transient {
@@ -372,8 +388,10 @@ fn failed(job: &event::Job, request_id: &str, e: &PipelineError, metrics: &mut M
     } else {
         metrics.failures_permanent += 1;
     }
-    error!(request_id, bucket = %job.bucket, key = %job.key, class = e.class(), transient, error = %e, "record failed");
-    e.to_string()
+    let line = one_line(&e.to_string(), MAX_ERROR_CHARS);
+    error!(request_id, bucket = %job.bucket, key = %job.key, class = e.class(), transient, error = %line, "record failed");
+    debug!(request_id, bucket = %job.bucket, key = %job.key, error = ?e, "record failed: detail");
+    line
 }
 
 /// A batch task's failure: temporary when a retry may fix it, else permanent (someone has to

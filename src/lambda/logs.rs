@@ -5,6 +5,11 @@
 //! that inspect what was logged (for instance that no secret ever is). [`filter_from_env`] reads
 //! `RUST_LOG` (default `info`).
 //!
+//! A failure is logged at `ERROR` with its `error` field on one line, under 300 characters:
+//! what failed, on which resource, and the service's code (`could not read designs/a.ork: the
+//! credentials were refused (S3 InvalidAccessKeyId: …)`). The whole error, and the SDK's
+//! context of a failed AWS call, are logged at `DEBUG` (`RUST_LOG=debug` shows them).
+//!
 //! [`init`] also routes the `log` facade (neo4rs and rustls log that way) into the same JSON
 //! lines, under the same `RUST_LOG` filter. (neo4rs logs hosts and ports, never the URI or the
 //! credentials.)

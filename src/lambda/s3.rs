@@ -1,9 +1,12 @@
 //! The S3 adapter of [`ObjectSource`]: aws-sdk-s3, one client built at cold start.
+//!
+//! Failures are summarised on one line ([`crate::aws_error`]): the bucket or key, and S3's
+//! code and message, or why no answer came; the SDK's whole error goes to the debug log.
 
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
 
+use crate::aws_error::{endpoint_from_env, one_line, summarise, AwsFailure, Meaning, Resource};
 use crate::pipeline::{
     FetchedObject, ListPage, Listed, ObjectHead, ObjectLister, ObjectSource, SourceError,
 };
@@ -14,6 +17,8 @@ pub struct S3Source {
     client: aws_sdk_s3::Client,
     /// Keys per listing page (`None`: S3's default, 1000).
     list_page_size: Option<i32>,
+    /// The endpoint the client was given (a local server), named when it cannot be reached.
+    endpoint: Option<String>,
 }
 
 impl S3Source {
@@ -21,7 +26,15 @@ impl S3Source {
         Self {
             client,
             list_page_size: None,
+            endpoint: None,
         }
+    }
+
+    /// Names the client's endpoint in the messages of calls that got no answer (see
+    /// [`crate::aws_error::endpoint_from_env`]); it does not change where requests go.
+    pub fn with_endpoint(mut self, endpoint: Option<String>) -> Self {
+        self.endpoint = endpoint;
+        self
     }
 
     /// Lists `n` keys per page instead of S3's 1000 (smaller pages, more requests).
@@ -42,10 +55,30 @@ impl S3Source {
             .force_path_style(force_path_style)
             .build();
         Self::new(aws_sdk_s3::Client::from_conf(conf))
+            .with_endpoint(endpoint_from_env("S3", |k| std::env::var(k).ok()))
     }
 
     pub fn client(&self) -> &aws_sdk_s3::Client {
         &self.client
+    }
+
+    /// The failure of an S3 call, summarised, with the endpoint when known.
+    fn failure<E>(&self, e: &aws_sdk_s3::error::SdkError<E>) -> AwsFailure
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        summarise("S3", e).at(self.endpoint.as_deref())
+    }
+}
+
+/// Whether a GET or HEAD that S3 refused means that the key holds nothing: 404, or 403 (with
+/// `s3:ListBucket` limited to the prefix, a deleted key answers 403), unless it is the
+/// credentials that were refused.
+fn holds_nothing(failure: &AwsFailure) -> bool {
+    match failure.status() {
+        Some(404) => true,
+        Some(403) => failure.meaning() != Meaning::Credentials,
+        _ => false,
     }
 }
 
@@ -70,23 +103,18 @@ impl ObjectSource for S3Source {
             .await
         {
             Ok(out) => out,
-            Err(SdkError::ServiceError(e)) => {
-                let err = e.err();
-                let status = e.raw().status().as_u16();
-                // With ListBucket limited to the prefix, a deleted key can answer 403.
-                if matches!(err, GetObjectError::NoSuchKey(_)) || status == 404 || status == 403 {
+            Err(e) => {
+                let failure = self.failure(&e);
+                let no_such_key =
+                    matches!(e.as_service_error(), Some(GetObjectError::NoSuchKey(_)));
+                if no_such_key || holds_nothing(&failure) {
                     return Err(SourceError::Gone {
                         bucket: bucket.into(),
                         key: key.into(),
                     });
                 }
-                return Err(transient(format!(
-                    "{} (HTTP {status}): {}",
-                    err.code().unwrap_or("error"),
-                    err.message().unwrap_or("no message")
-                )));
+                return Err(transient(failure.reason()));
             }
-            Err(e) => return Err(transient(e.to_string())),
         };
         // Refused before the body is read.
         let size = out.content_length().and_then(|n| u64::try_from(n).ok());
@@ -100,11 +128,12 @@ impl ObjectSource for S3Source {
         let version_id = out.version_id().map(str::to_string);
         let mut body = out.body;
         let mut bytes = Vec::with_capacity(size.unwrap_or(0).min(max_bytes) as usize);
-        while let Some(chunk) = body
-            .try_next()
-            .await
-            .map_err(|e| transient(format!("reading the body: {e}")))?
-        {
+        while let Some(chunk) = body.try_next().await.map_err(|e| {
+            transient(format!(
+                "reading the body: {}",
+                one_line(&e.to_string(), 160)
+            ))
+        })? {
             bytes.extend_from_slice(&chunk);
             if bytes.len() as u64 > max_bytes {
                 return Err(SourceError::TooLarge {
@@ -133,25 +162,20 @@ impl ObjectSource for S3Source {
                 etag: out.e_tag().map(str::to_string),
                 version_id: out.version_id().map(str::to_string),
             })),
-            Err(SdkError::ServiceError(e)) => {
-                let status = e.raw().status().as_u16();
-                // A HEAD answer has no body, so no error code: the status tells. With
-                // ListBucket limited to the prefix, a missing key answers 403.
-                if matches!(e.err(), HeadObjectError::NotFound(_)) || status == 404 || status == 403
+            Err(e) => {
+                let failure = self.failure(&e);
+                // A HEAD answer has no body, so no error code: the status tells.
+                if matches!(e.as_service_error(), Some(HeadObjectError::NotFound(_)))
+                    || holds_nothing(&failure)
                 {
                     return Ok(None);
                 }
                 Err(SourceError::Transient {
                     bucket: bucket.into(),
                     key: key.into(),
-                    reason: format!("HEAD answered HTTP {status}"),
+                    reason: failure.reason(),
                 })
             }
-            Err(e) => Err(SourceError::Transient {
-                bucket: bucket.into(),
-                key: key.into(),
-                reason: e.to_string(),
-            }),
         }
     }
 }
@@ -175,7 +199,10 @@ impl ObjectLister for S3Source {
             .map_err(|e| SourceError::Transient {
                 bucket: bucket.into(),
                 key: prefix.into(),
-                reason: format!("listing: {}", aws_sdk_s3::error::DisplayErrorContext(&e)),
+                // The whole line (this is what `ork reprocess` says when a listing fails).
+                reason: self
+                    .failure(&e)
+                    .line("listing", &Resource::Prefix { bucket, prefix }),
             })?;
         let objects = out
             .contents()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use ork_processor::aws_error::endpoint_from_env;
 use ork_processor::bucket::batch_job::{self, JobConfig, JobRequest, ReportScope};
 use ork_processor::bucket::manifest::{self, ManifestEntry, ManifestTarget, S3Location};
 use ork_processor::bucket::redrive::{self, RedriveConfig, SqsQueue};
@@ -97,6 +98,16 @@ pub struct Args {
 /// Exit status when stopped by Ctrl-C (128 + SIGINT), as shells report it.
 const INTERRUPTED: u8 = 130;
 
+/// At most this many objects or messages are named on stderr, one line each; the report
+/// lists them all.
+const MAX_FAILURE_LINES: usize = 20;
+
+/// The endpoint override of a service from the standard environment, named in the messages of
+/// calls that get no answer (`S3`, `SQS`, `LAMBDA`).
+fn endpoint(service: &str) -> Option<String> {
+    endpoint_from_env(service, |k| std::env::var(k).ok())
+}
+
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -152,7 +163,8 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let s3_conf = aws_sdk_s3::config::Builder::from(&shared)
         .force_path_style(config::flag(env("ORK_S3_FORCE_PATH_STYLE").as_deref()))
         .build();
-    let lister = S3Source::new(aws_sdk_s3::Client::from_conf(s3_conf));
+    let lister =
+        S3Source::new(aws_sdk_s3::Client::from_conf(s3_conf)).with_endpoint(endpoint("S3"));
 
     if let Some(url) = &args.from_queue {
         return redrive(&args, url, &shared, lister, &progress, &cancel).await;
@@ -174,6 +186,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 region: shared
                     .region()
                     .map_or_else(|| "us-east-1".to_string(), |r| r.to_string()),
+                endpoint: endpoint("LAMBDA"),
             };
             reprocess::run(
                 &lister,
@@ -230,7 +243,8 @@ async fn redrive(
     progress: &ProgressBar,
     cancel: &Cancel,
 ) -> anyhow::Result<ExitCode> {
-    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(shared), url);
+    let mut queue = SqsQueue::new(aws_sdk_sqs::Client::new(shared), url);
+    queue.endpoint = endpoint("SQS");
     let config = RedriveConfig {
         concurrency: usize::from(args.concurrency),
         dry_run: args.dry_run,
@@ -244,6 +258,7 @@ async fn redrive(
                 region: shared
                     .region()
                     .map_or_else(|| "us-east-1".to_string(), |r| r.to_string()),
+                endpoint: endpoint("LAMBDA"),
             };
             redrive::run(&queue, &dispatch, &config, progress, cancel).await?
         }
@@ -276,10 +291,21 @@ async fn redrive(
     std::fs::write(&args.report, text + "\n")
         .with_context(|| format!("writing {}", args.report.display()))?;
     println!("{}", report.summary_line());
-    for m in report.messages.iter().filter(|m| !m.deleted) {
-        if let Some(why) = &m.kept_because {
-            eprintln!("ork: kept {}: {why}", m.message_id);
-        }
+    let kept: Vec<_> = report
+        .messages
+        .iter()
+        .filter(|m| !m.deleted)
+        .filter_map(|m| Some((&m.message_id, m.kept_because.as_deref()?)))
+        .collect();
+    for (id, why) in kept.iter().take(MAX_FAILURE_LINES) {
+        super::say(&format!("kept message {id} in the queue: {why}"));
+    }
+    if kept.len() > MAX_FAILURE_LINES {
+        super::say(&format!(
+            "… and {} more messages kept (see {})",
+            kept.len() - MAX_FAILURE_LINES,
+            args.report.display()
+        ));
     }
     println!("report: {}", args.report.display());
     Ok(if report.kept_any() && !args.dry_run {
@@ -426,8 +452,20 @@ fn write_report(args: &Args, report: &Report) -> anyhow::Result<()> {
     std::fs::write(&args.report, text + "\n")
         .with_context(|| format!("writing {}", args.report.display()))?;
     println!("{}", report.summary_line());
-    for p in &report.failures {
-        eprintln!("ork: failed: {} ({})", p.key, outcome_text(&p.outcome));
+    for p in report.failures.iter().take(MAX_FAILURE_LINES) {
+        super::say(&format!(
+            "failed s3://{}/{}: {}",
+            report.bucket,
+            p.key,
+            outcome_text(&p.outcome)
+        ));
+    }
+    if report.failures.len() > MAX_FAILURE_LINES {
+        super::say(&format!(
+            "… and {} more failures (see {})",
+            report.failures.len() - MAX_FAILURE_LINES,
+            args.report.display()
+        ));
     }
     if !report.failures.is_empty() || !report.invalid.is_empty() {
         println!(
@@ -445,7 +483,7 @@ fn write_report(args: &Args, report: &Report) -> anyhow::Result<()> {
 
 fn outcome_text(o: &reprocess::Outcome) -> String {
     match o {
-        reprocess::Outcome::Failed { class, error } => format!("{class}: {error}"),
+        reprocess::Outcome::Failed { error, .. } => error.clone(),
         reprocess::Outcome::Invalid { reason } => reason.clone(),
         other => format!("{other:?}"),
     }
