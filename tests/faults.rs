@@ -454,6 +454,7 @@ async fn cloudinary_429_then_200_is_retried_and_succeeds() {
         "svg_url",
         "flight_chart_url",
         "flight_chart_svg_url",
+        "model_url",
     ] {
         let u = d[url].as_str().unwrap_or_else(|| panic!("no {url}: {d}"));
         assert!(u.starts_with(&env.stub.base), "{url} = {u}");
@@ -462,12 +463,12 @@ async fn cloudinary_429_then_200_is_retried_and_succeeds() {
     assert_eq!(served.0, 200);
     assert!(served.2.starts_with(b"\x89PNG"));
 
-    // The stub saw the throttled request and its retry: 5 images (profile, thumbnail, SVG and
-    // the flight chart's PNG and SVG), 6 requests, 1 stored copy each.
+    // The stub saw the throttled request and its retry: 6 uploads (profile, thumbnail, SVG,
+    // the flight chart's PNG and SVG, and the 3D model), 7 requests, 1 stored copy each.
     let state = env.stub.state().await;
     assert_eq!(state["failures_injected"], 1, "{state}");
-    assert_eq!(state["requests"], 6, "{state}");
-    assert_eq!(state["signatures"]["verified"], 5, "{state}");
+    assert_eq!(state["requests"], 7, "{state}");
+    assert_eq!(state["signatures"]["verified"], 6, "{state}");
     assert_eq!(state["signatures"]["rejected"], 0, "{state}");
     let revision = d["ork_revision"].as_str().expect("a revision");
     assert!(
@@ -481,6 +482,7 @@ async fn cloudinary_429_then_200_is_retried_and_succeeds() {
         "svg",
         "flight-chart",
         "flight-chart-svg",
+        "model",
     ] {
         assert_eq!(
             state["uploads"][format!("designs/{id}/{revision}/{kind}")]["count"],
@@ -624,6 +626,7 @@ fn image_urls(d: &Value) -> Vec<String> {
         "svg_url",
         "flight_chart_url",
         "flight_chart_svg_url",
+        "model_url",
     ]
     .iter()
     .filter_map(|p| d[*p].as_str().map(str::to_owned))

@@ -63,7 +63,7 @@ async fn an_object_over_the_limit_is_recorded_invalid() {
         "nothing rendered or uploaded"
     );
 
-    // Within the limit: written, with five images.
+    // Within the limit: written, with six files (five images and the model).
     let out = pipeline::process_object(
         &ports,
         &PipelineConfig::default(),
@@ -77,7 +77,7 @@ async fn an_object_over_the_limit_is_recorded_invalid() {
     assert_eq!(status(&sink, "b", "uploads/ok.ork").as_deref(), Some("ok"));
     assert_eq!(
         images.public_ids().len(),
-        5,
+        6,
         "profile, thumbnail, SVG, flight chart ×2"
     );
 }
@@ -123,7 +123,7 @@ async fn the_flight_chart_is_published_and_follows_the_design() {
     assert_eq!(text(&primary[0].props, "flight_chart_svg_url"), Some(svg));
     assert!(primary[0].props.contains_key("series_altitude_m"));
 
-    // A new version: its five images replace the old five.
+    // A new version: its six files replace the old six.
     let second = std::fs::read(common::testdata("series-english.ork")).unwrap();
     source.put(bucket, key, second.clone());
     pipeline::process_object(&ports, &config, bucket, key, &mut times)
@@ -145,9 +145,19 @@ async fn the_flight_chart_is_published_and_follows_the_design() {
     pipeline::process_object(&ports, &config, bucket, key, &mut times)
         .await
         .unwrap();
-    assert_eq!(images.public_ids().len(), 3);
+    assert_eq!(
+        images.public_ids().len(),
+        4,
+        "profile, thumbnail, SVG and model"
+    );
     let g = sink.design(&id).unwrap();
     assert_eq!(text(&g.design, "flight_chart_url"), None);
+    let model = text(&g.design, "model_url").expect("model_url on the Design");
+    assert!(model.ends_with("/model.glb"), "{model}");
+    let glb = images
+        .get(&common::stub::public_id(&model))
+        .expect("the model");
+    assert!(glb.bytes.starts_with(b"glTF"));
 }
 
 #[tokio::test]
@@ -239,7 +249,7 @@ async fn check_rejection_keeps_the_good_design<G: graph::GraphSink>(sink: &G, bu
     // Only the current version's images remain: the replaced version's went after the commit.
     let tag = ork_processor::publish::content_tag(&graph::sha256_hex(&minimal)).to_owned();
     let ids = images.public_ids();
-    assert_eq!(ids.len(), 5, "{ids:?}");
+    assert_eq!(ids.len(), 6, "{ids:?}");
     assert!(ids.iter().all(|i| i.contains(&tag)), "{ids:?}");
 
     // Deleting the object removes the design and its images.
@@ -356,8 +366,8 @@ async fn final_state(sink: &MemorySink, images: &MemoryStore, bucket: &str, key:
 
 /// The object changes while it is processed: the graph ends up describing what the key holds
 /// when processing ends, whatever it held when the event was sent. `expected` names the
-/// fixture the final design must be (with its five images: profile, thumbnail, SVG and the
-/// flight chart's PNG and SVG), or `None` for no design at all.
+/// fixture the final design must be (with its six files: profile, thumbnail, SVG, the flight
+/// chart's PNG and SVG, and the 3D model), or `None` for no design at all.
 #[tokio::test]
 async fn a_design_follows_an_object_that_changes_while_processed() {
     /// `requests`: downloads and HEAD requests.
@@ -387,7 +397,7 @@ async fn a_design_follows_an_object_that_changes_while_processed() {
             "{what}: {out:?}"
         );
         let want: Final = match expected {
-            Some(name) => (Some(("ok".into(), graph::sha256_hex(&fixture(name)))), 5),
+            Some(name) => (Some(("ok".into(), graph::sha256_hex(&fixture(name)))), 6),
             None => (None, 0),
         };
         assert_eq!(
@@ -540,7 +550,7 @@ async fn a_late_delete_event_never_removes_a_newer_upload() {
     check(
         Some("minimal.ork"),
         "recreated: unchanged",
-        (Some(("ok".into(), sha("minimal.ork"))), 5),
+        (Some(("ok".into(), sha("minimal.ork"))), 6),
     )
     .await;
     // Uploaded again with new bytes (that upload's event not handled yet): they are
@@ -548,7 +558,7 @@ async fn a_late_delete_event_never_removes_a_newer_upload() {
     check(
         Some("all-components.ork"),
         "recreated: written",
-        (Some(("ok".into(), sha("all-components.ork"))), 5),
+        (Some(("ok".into(), sha("all-components.ork"))), 6),
     )
     .await;
 }
@@ -654,7 +664,7 @@ impl ImageStore for SlowImages {
     }
 }
 
-/// The public ids of the five images the stored design names (through its URLs), sorted,
+/// The public ids of the six images the stored design names (through its URLs), sorted,
 /// after checking that it is the version of `bytes` and that they sit in the folder of its
 /// revision (which begins with the bytes' content tag).
 fn shown_ids(sink: &MemorySink, bucket: &str, key: &str, bytes: &[u8]) -> Vec<String> {
@@ -671,6 +681,7 @@ fn shown_ids(sink: &MemorySink, bucket: &str, key: &str, bytes: &[u8]) -> Vec<St
         "svg_url",
         "flight_chart_url",
         "flight_chart_svg_url",
+        "model_url",
     ]
     .iter()
     .filter_map(|p| text(&g.design, p))
@@ -680,7 +691,7 @@ fn shown_ids(sink: &MemorySink, bucket: &str, key: &str, bytes: &[u8]) -> Vec<St
         id.rsplit_once('.').expect("an extension").0.to_owned()
     })
     .collect();
-    assert_eq!(ids.len(), 5, "{ids:?}");
+    assert_eq!(ids.len(), 6, "{ids:?}");
     for (i, k) in ids.iter().zip(ImageKind::ALL) {
         assert_eq!(i, &format!("designs/{id}/{revision}/{}", k.as_str()));
     }

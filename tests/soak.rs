@@ -337,7 +337,7 @@ impl Setup {
 }
 
 /// Columns of the designs read back.
-const DESIGN_COLUMNS: [&str; 9] = [
+const DESIGN_COLUMNS: [&str; 10] = [
     "design_id",
     "key",
     "sha256",
@@ -347,6 +347,7 @@ const DESIGN_COLUMNS: [&str; 9] = [
     "svg_url",
     "flight_chart_url",
     "flight_chart_svg_url",
+    "model_url",
 ];
 
 async fn soak(test: &str, objects: usize) {

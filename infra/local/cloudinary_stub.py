@@ -56,7 +56,7 @@ UNSIGNED = {"file", "cloud_name", "resource_type", "api_key", "signature"}
 API_PATH = re.compile(r"^/v1_1/([^/]+)/image/(upload|destroy)$")
 DELIVERY_PATH = re.compile(r"^/([^/]+)/image/upload/(?:v(\d+)/)?(.+)\.([A-Za-z0-9]+)$")
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
-MIME = {"png": "image/png", "svg": "image/svg+xml"}
+MIME = {"png": "image/png", "svg": "image/svg+xml", "glb": "model/gltf-binary"}
 
 
 class ApiError(Exception):
@@ -103,7 +103,16 @@ def parse_multipart(content_type, body):
 
 
 def sniff(data):
-    """(format, width, height) of a PNG or SVG file."""
+    """(format, width, height) of a PNG, SVG or GLB (binary glTF 2.0) file. Cloudinary takes a
+    GLB as an `image` asset (a 3D model); it has no pixel size."""
+    if data.startswith(b"glTF"):
+        if len(data) < 20:
+            raise ApiError(400, "Invalid image file")
+        version, length = struct.unpack("<II", data[4:12])
+        chunk_length, chunk_type = struct.unpack("<II", data[12:20])
+        if version != 2 or length != len(data) or chunk_type != 0x4E4F534A or 20 + chunk_length > length:
+            raise ApiError(400, "Invalid image file")
+        return "glb", None, None
     if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
         width, height = struct.unpack(">II", data[16:24])
         return "png", width, height

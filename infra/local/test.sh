@@ -73,6 +73,39 @@ fi
 echo "== cargo test"
 cargo test --all-targets --locked
 
+echo "== the GLBs, checked by tools nobody here wrote: the Khronos glTF Validator, and three.js's GLTFLoader in headless Chromium against the profile (infra/local/browser.sh; npm packages pinned by tests/model/package-lock.json)"
+models=target/model-check
+rm -rf "$models"
+mkdir -p "$models"
+designs=()
+if [ -d ../shared/corpus ]; then
+  while IFS= read -r -d '' f; do designs+=("$f"); done < <(find ../shared/corpus -name '*.ork' -print0 | sort -z)
+  render_ok=required
+else
+  # Without the corpus: the hand-written files that are designs (the bad-* ones are not).
+  echo "../shared/corpus is absent: checking the GLBs of testdata/ only"
+  while IFS= read -r -d '' f; do designs+=("$f"); done < <(find testdata -maxdepth 1 -name '*.ork' ! -name 'bad-*' -print0 | sort -z)
+  render_ok=optional
+fi
+if ! cargo run --locked --quiet --bin ork -- render -o "$models" "${designs[@]}" >"$models/render.log" 2>&1 \
+  && [ "$render_ok" = required ]; then
+  cat "$models/render.log" >&2
+  echo "FAILED: ork render of the corpus (log: $models/render.log)" >&2
+  exit 1
+fi
+expect=()
+if [ "$render_ok" = required ]; then
+  expect=(--expect "${#designs[@]}")
+fi
+browser=0
+bash infra/local/browser.sh check "$models" "${expect[@]}" || browser=$?
+if [ "$browser" -eq 3 ] && [ "${CI:-}" != "true" ]; then
+  echo "WARNING: Chromium or the npm packages of tests/model could not be installed; the GLBs were not checked in a browser"
+elif [ "$browser" -ne 0 ]; then
+  echo "FAILED: infra/local/browser.sh check $models (exit $browser); screenshots in $models/browser" >&2
+  exit 1
+fi
+
 echo "== replay an S3 event and S3 Batch Operations events through bootstrap with cargo-lambda, then ork reprocess --via-lambda"
 if [ -n "${NEO4J_URI:-}" ] && [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then
   bash infra/local/replay.sh testdata/events/multi-record.json \

@@ -20,6 +20,7 @@ use ork_processor::model::Design;
 use ork_processor::ork::{self, ParseOptions, Warning};
 use ork_processor::pipeline;
 use ork_processor::render::chart::{self, ChartConfig};
+use ork_processor::render::mesh::{self, MeshConfig};
 use ork_processor::render::{self, Background, RenderConfig};
 use ork_processor::series::SeriesConfig;
 use serde::Serialize;
@@ -114,8 +115,9 @@ enum Command {
         #[arg(long, default_value_t = SeriesConfig::default().max_points, value_name = "N")]
         series_points: usize,
     },
-    /// Draw each design: `<name>.png` (full), `<name>.thumb.png` and `<name>.svg`, and its
-    /// flight chart `<name>.flight.png` and `.flight.svg` when a simulation has data.
+    /// Draw each design: `<name>.png` (full), `<name>.thumb.png` and `<name>.svg`, its 3D
+    /// model `<name>.glb`, and its flight chart `<name>.flight.png` and `.flight.svg` when a
+    /// simulation has data.
     Render {
         /// .ork files (zip, gzip or plain XML).
         #[arg(required = true)]
@@ -132,6 +134,16 @@ enum Command {
         /// Transparent instead of white background.
         #[arg(long)]
         transparent: bool,
+    },
+    /// Write the 3D model of each design's outside: `<name>.glb` (binary glTF 2.0: metres,
+    /// nose up along +Y, base at y = 0).
+    Model {
+        /// .ork files (zip, gzip or plain XML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where the models go.
+        #[arg(short, long, value_name = "DIR", default_value = "out")]
+        output: PathBuf,
     },
     /// Draw the flight chart of a simulation of each design: `<name>.flight.png` and `.svg`
     /// for the primary simulation, `<name>.sim<N>.flight.*` for another.
@@ -236,6 +248,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Model { files, output } => match model_files(&files, &output) {
+            Ok(code) => code,
+            Err(e) => {
+                print_failure(None, &e);
+                ExitCode::FAILURE
+            }
+        },
         Command::Plot {
             files,
             sim,
@@ -389,6 +408,11 @@ fn render_files(
                 thumb.display(),
                 svg.display()
             );
+            // The 3D model; a design drawn without one says why, and still counts as drawn.
+            match write_model(&parsed.design, &resolved, output, &stem) {
+                Ok(model) => written.push_str(&format!(", {model}")),
+                Err(e) => written.push_str(&format!(", no model: {}", error_line(&e))),
+            }
             // The flight chart, when a simulation has data.
             if let Some((i, sim)) = chart::primary_simulation(&parsed.design) {
                 let paths = write_chart(
@@ -417,6 +441,53 @@ fn render_files(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes each file's 3D model as `DIR/<stem>.glb`.
+fn model_files(files: &[PathBuf], output: &Path) -> anyhow::Result<ExitCode> {
+    let options = ParseOptions::default();
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    let mut failed = 0usize;
+    for file in files {
+        let label = file.display().to_string();
+        let result = (|| -> anyhow::Result<String> {
+            let parsed = ork::parse_file(file, &options)?;
+            let resolved = geometry::resolve(&parsed.design)?;
+            write_model(&parsed.design, &resolved, output, &output_stem(file))
+        })();
+        match result {
+            Ok(written) => println!("{label}: {written}"),
+            Err(e) => {
+                failed += 1;
+                print_failure(Some(&label), &e);
+            }
+        }
+    }
+    Ok(if failed > 0 {
+        eprintln!("ork: {failed} of {} file(s) failed", files.len());
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes the 3D model of a resolved design into `DIR/<stem>.glb`; returns what it wrote.
+fn write_model(
+    design: &Design,
+    resolved: &geometry::Resolved,
+    output: &Path,
+    stem: &str,
+) -> anyhow::Result<String> {
+    let built = mesh::build(design, resolved, &MeshConfig::default())?;
+    let bytes = mesh::glb(&built)?;
+    let path = output.join(format!("{stem}.glb"));
+    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    Ok(format!(
+        "{} ({} triangles, {} bytes)",
+        path.display(),
+        built.triangles(),
+        bytes.len()
+    ))
 }
 
 /// Draws the flight chart of simulation `index` into `DIR/<stem>.flight.{png,svg}` (the

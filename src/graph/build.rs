@@ -167,6 +167,8 @@ fn design_props(design_id: &str, input: &DesignInput<'_>) -> Props {
         "flight_chart_svg_url",
         input.images.flight_chart_svg_url.clone(),
     );
+    put_opt(&mut p, "model_url", input.images.model_url.clone());
+    put_opt(&mut p, "model_error", input.model_error.clone());
     match input.outcome {
         Outcome::Invalid(error) => {
             put(&mut p, "status", "invalid");

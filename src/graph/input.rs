@@ -132,6 +132,9 @@ pub struct Images {
     pub flight_chart_url: Option<String>,
     #[serde(default)]
     pub flight_chart_svg_url: Option<String>,
+    /// The 3D model of the outside (binary glTF).
+    #[serde(default)]
+    pub model_url: Option<String>,
 }
 
 /// What became of the file.
@@ -163,6 +166,8 @@ pub struct DesignInput<'a> {
     /// version unchanged deletes them should that not have happened (the commit's answer was
     /// lost, or the deletion failed).
     pub replaced_revision: Option<String>,
+    /// Why a good design has no 3D model (stored as `model_error`), when it has none.
+    pub model_error: Option<String>,
 }
 
 impl<'a> DesignInput<'a> {
@@ -177,7 +182,14 @@ impl<'a> DesignInput<'a> {
             processor_version: crate::VERSION.to_owned(),
             revision: None,
             replaced_revision: None,
+            model_error: None,
         }
+    }
+
+    /// Records why the design has no 3D model (see [`Self::model_error`]).
+    pub fn with_model_error(mut self, error: Option<String>) -> Self {
+        self.model_error = error;
+        self
     }
 
     /// Sets the write's revision (see [`Self::revision`]).

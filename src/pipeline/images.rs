@@ -47,6 +47,7 @@ fn image_url(images: &mut graph::Images, kind: ImageKind) -> &mut Option<String>
         ImageKind::Svg => &mut images.svg_url,
         ImageKind::FlightChart => &mut images.flight_chart_url,
         ImageKind::FlightChartSvg => &mut images.flight_chart_svg_url,
+        ImageKind::Model => &mut images.model_url,
     }
 }
 

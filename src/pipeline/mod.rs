@@ -34,6 +34,7 @@ use crate::graph::{self, DesignInput, GraphPlan, GraphSink, LoadOutcome, Outcome
 use crate::ork::{self, OrkError, ParseOptions, Parsed};
 use crate::publish::{ImageStore, PublishError};
 use crate::render::chart::ChartConfig;
+use crate::render::mesh::MeshConfig;
 use crate::render::RenderConfig;
 use images::delete_images;
 use round::rounds;
@@ -135,6 +136,8 @@ pub struct PipelineConfig {
     pub render: RenderConfig,
     /// The flight chart of the primary simulation.
     pub chart: ChartConfig,
+    /// The 3D model (binary glTF) of the outside.
+    pub mesh: MeshConfig,
     /// Reprocess even when the graph already holds these bytes from this version.
     pub force: bool,
     /// How long, at most, a run whose graph write failed with its outcome unknown (the
@@ -153,6 +156,7 @@ impl Default for PipelineConfig {
             parse: ParseOptions::default(),
             render: RenderConfig::default(),
             chart: ChartConfig::default(),
+            mesh: MeshConfig::default(),
             force: false,
             outcome_within: Duration::from_secs(10),
         }

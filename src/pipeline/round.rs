@@ -15,7 +15,7 @@ use super::{
 use crate::geometry;
 use crate::graph::{self, GraphSink, SourceObject};
 use crate::publish::{self, ImageKind, ImageStore};
-use crate::render::{self, chart};
+use crate::render::{self, chart, mesh};
 
 /// The rounds of [`process_object`](super::process_object).
 pub(super) async fn rounds<S: ObjectSource, G: GraphSink, I: ImageStore>(
@@ -246,23 +246,39 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
     };
 
     // Images: a design whose geometry cannot be drawn is still a design, without pictures.
+    // The 3D model comes from the same resolved geometry; why a good design has none is
+    // recorded on it (`model_error`).
     let started = Instant::now();
-    let rendered = geometry::resolve(&parsed.design).ok().and_then(|resolved| {
+    let resolved = geometry::resolve(&parsed.design);
+    let rendered = resolved.as_ref().ok().and_then(|resolved| {
         render::render(
             &parsed.design,
-            &resolved,
+            resolved,
             analysis.figures.as_ref(),
             &config.render,
         )
         .ok()
     });
+    let model = match &resolved {
+        Ok(resolved) => mesh::to_glb(&parsed.design, resolved, &config.mesh)
+            .map_err(|e| format!("{e} [{}]", e.code())),
+        Err(e) => Err(format!("{e} [{}]", e.code())),
+    };
     // The flight chart, when a simulation has data (a chart that cannot be drawn is left
     // out, like a profile).
     let flight = chart::primary_chart(&parsed.design, &config.chart)
         .ok()
         .flatten();
     times.render += started.elapsed();
-    let mut files = Vec::new();
+    let (model, model_error) = match model {
+        Ok(glb) => (Some(glb), None),
+        Err(e) => (None, Some(e)),
+    };
+    // The model first: the largest file, its upload starts first.
+    let mut files: Vec<(ImageKind, Vec<u8>)> = model
+        .map(|glb| (ImageKind::Model, glb))
+        .into_iter()
+        .collect();
     if let Some(r) = rendered {
         files.extend([
             (ImageKind::Profile, r.png),
@@ -304,6 +320,7 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         .graph_input()
         .with_images(images.clone())
         .with_revision(Some(revision.clone()))
+        .with_model_error(model_error)
         .with_replaced(replaced.clone());
     let plan = graph::plan(&input).guarded(&read);
     let started = Instant::now();

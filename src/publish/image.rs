@@ -20,20 +20,23 @@ pub enum ImageKind {
     FlightChart,
     /// The flight chart as SVG.
     FlightChartSvg,
+    /// The 3D model of the outside, binary glTF (Cloudinary takes it as an `image` asset).
+    Model,
 }
 
 impl ImageKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [ImageKind; 5] = [
+    pub const ALL: [ImageKind; 6] = [
         ImageKind::Profile,
         ImageKind::Thumbnail,
         ImageKind::Svg,
         ImageKind::FlightChart,
         ImageKind::FlightChartSvg,
+        ImageKind::Model,
     ];
 
-    /// The last segment of the public id: `profile`, `thumbnail`, `svg`, `flight-chart` or
-    /// `flight-chart-svg`.
+    /// The last segment of the public id: `profile`, `thumbnail`, `svg`, `flight-chart`,
+    /// `flight-chart-svg` or `model`.
     pub fn as_str(self) -> &'static str {
         match self {
             ImageKind::Profile => "profile",
@@ -41,6 +44,7 @@ impl ImageKind {
             ImageKind::Svg => "svg",
             ImageKind::FlightChart => "flight-chart",
             ImageKind::FlightChartSvg => "flight-chart-svg",
+            ImageKind::Model => "model",
         }
     }
 
@@ -49,6 +53,7 @@ impl ImageKind {
         match self {
             ImageKind::Profile | ImageKind::Thumbnail | ImageKind::FlightChart => ImageFormat::Png,
             ImageKind::Svg | ImageKind::FlightChartSvg => ImageFormat::Svg,
+            ImageKind::Model => ImageFormat::Glb,
         }
     }
 }
@@ -60,28 +65,32 @@ impl fmt::Display for ImageKind {
 }
 
 /// The file format of an upload. Cloudinary infers the format from the file itself; this
-/// gives the file name extension and MIME type sent with it. SVG is an `image` resource.
+/// gives the file name extension and MIME type sent with it. SVG and GLB (a 3D model) are
+/// `image` resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageFormat {
     Png,
     Svg,
+    Glb,
 }
 
 impl ImageFormat {
-    /// `png` or `svg`, as Cloudinary reports it and as the delivery URL ends.
+    /// `png`, `svg` or `glb`, as Cloudinary reports it and as the delivery URL ends.
     pub fn extension(self) -> &'static str {
         match self {
             ImageFormat::Png => "png",
             ImageFormat::Svg => "svg",
+            ImageFormat::Glb => "glb",
         }
     }
 
-    /// `image/png` or `image/svg+xml`.
+    /// `image/png`, `image/svg+xml` or `model/gltf-binary`.
     pub fn mime(self) -> &'static str {
         match self {
             ImageFormat::Png => "image/png",
             ImageFormat::Svg => "image/svg+xml",
+            ImageFormat::Glb => "model/gltf-binary",
         }
     }
 }

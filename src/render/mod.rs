@@ -32,6 +32,7 @@
 pub mod chart;
 pub mod draw;
 pub mod font;
+pub mod mesh;
 pub mod raster;
 pub mod scene;
 pub mod svg;
