@@ -151,13 +151,18 @@ fn bench(c: &mut Criterion) {
         force: true,
         ..PipelineConfig::default()
     };
+    // The same without the 3D model, side by side: what its upload adds.
+    let without_model = PipelineConfig {
+        model: None,
+        ..config.clone()
+    };
     // One design, forced; returns (visible, done) in milliseconds.
-    let run_one = |key: &str| -> (f64, f64) {
+    let run_with = |key: &str, config: &PipelineConfig| -> (f64, f64) {
         runtime.block_on(async {
             *sink.committed.lock().unwrap() = None;
             let mut times = StageTimes::default();
             let started = Instant::now();
-            pipeline::process_object(&ports, &config, &bucket, key, &mut times)
+            pipeline::process_object(&ports, config, &bucket, key, &mut times)
                 .await
                 .expect("processed");
             let done = started.elapsed();
@@ -170,20 +175,26 @@ fn bench(c: &mut Criterion) {
             (visible.as_secs_f64() * 1e3, done.as_secs_f64() * 1e3)
         })
     };
+    let run_one = |key: &str| run_with(key, &config);
     // Warm: connections open, schema marker read, each design written once.
     for key in &keys {
         run_one(key);
     }
     let (mut visible, mut done) = (Vec::new(), Vec::new());
+    let (mut bare_visible, mut bare_done) = (Vec::new(), Vec::new());
     for _ in 0..3 {
         for key in &keys {
             let (v, d) = run_one(key);
             visible.push(v);
             done.push(d);
+            let (v, d) = run_with(key, &without_model);
+            bare_visible.push(v);
+            bare_done.push(d);
         }
     }
-    visible.sort_by(f64::total_cmp);
-    done.sort_by(f64::total_cmp);
+    for v in [&mut visible, &mut done, &mut bare_visible, &mut bare_done] {
+        v.sort_by(f64::total_cmp);
+    }
     let row = |what: &str, v: &[f64]| {
         let (p50, p95) = (percentile(v, 0.5), percentile(v, 0.95));
         println!(
@@ -195,6 +206,8 @@ fn bench(c: &mut Criterion) {
     };
     row("visible", &visible);
     row("done", &done);
+    row("visible without the model", &bare_visible);
+    row("done without the model", &bare_done);
 
     let mut group = c.benchmark_group(format!("latency-{profile}"));
     group.sample_size(10);

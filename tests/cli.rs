@@ -154,3 +154,49 @@ fn process_without_a_database_writes_cypher_and_json() {
         .contains("empty input"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `ork model` writes the 3D model alone, the same bytes on every run; `ork render` writes it
+/// beside the images; a file that is not a design fails alone.
+#[test]
+fn model_writes_a_glb_and_render_writes_it_beside_the_images() {
+    let dir = std::env::temp_dir().join(format!("ork-cli-model-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out_dir = dir.display().to_string();
+    let (code, out, err) = ork(&[
+        "model",
+        &td("all-components.ork"),
+        &td("bad-random.ork"),
+        "-o",
+        &out_dir,
+    ]);
+    assert_eq!(code, 1, "the bad file fails: {out}{err}");
+    assert!(
+        out.contains("all-components.glb (") && out.contains(" triangles, "),
+        "{out}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.contains("bad-random.ork")).count(),
+        1,
+        "{err}"
+    );
+    let glb = std::fs::read(dir.join("all-components.glb")).expect("the model");
+    assert_eq!(&glb[..4], b"glTF");
+    assert_eq!(
+        u32::from_le_bytes(glb[4..8].try_into().unwrap()),
+        2,
+        "glTF 2.0"
+    );
+    assert_eq!(
+        u32::from_le_bytes(glb[8..12].try_into().unwrap()) as usize,
+        glb.len(),
+        "the header's length"
+    );
+    assert!(!dir.join("all-components.png").exists(), "the model alone");
+
+    let (code, out, err) = ork(&["render", &td("all-components.ork"), "-o", &out_dir]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(dir.join("all-components.png").exists());
+    let again = std::fs::read(dir.join("all-components.glb")).expect("the model again");
+    assert_eq!(again, glb, "the same bytes on every run");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -165,7 +165,7 @@ done
 # with the official Neo4j Python driver (pinned, in infra/local/.venv), over TLS when the
 # server offers it, as the function itself connected.
 "$VENV/bin/python" - "${EVENTS[@]}" <<'EOF'
-import hashlib, json, os, sys, urllib.parse
+import hashlib, json, os, sys, urllib.parse, urllib.request
 import neo4j
 keys = []
 for path in sys.argv[1:]:
@@ -186,10 +186,20 @@ with neo4j.GraphDatabase.driver(uri,
     for key in keys:
         design_id = hashlib.sha256(b"ork-designs\0" + key.encode()).hexdigest()[:32]
         rows, _, _ = driver.execute_query(
-            "MATCH (d:Design {design_id: $id}) RETURN d.status AS status", id=design_id,
+            "MATCH (d:Design {design_id: $id}) RETURN d.status AS status, "
+            "d.model_url AS model_url", id=design_id,
             database_=os.environ.get("NEO4J_DATABASE", "neo4j"))
         assert rows and rows[0]["status"] in ("ok", "invalid"), (key, rows)
-        print("replay: %s is in the graph (status %s)" % (key, rows[0]["status"]))
+        model = ""
+        if rows[0]["status"] == "ok":
+            # The 3D model went up beside the images: the stub serves a binary glTF there.
+            url = rows[0]["model_url"]
+            assert url and url.endswith("/model.glb"), (key, url)
+            with urllib.request.urlopen(url) as answer:
+                head = answer.read(4)
+            assert head == b"glTF", (key, url, head)
+            model = ", model " + url.rsplit("/", 2)[-2]
+        print("replay: %s is in the graph (status %s%s)" % (key, rows[0]["status"], model))
 EOF
 
 [ "$REPROCESS" = "--reprocess" ] || exit 0

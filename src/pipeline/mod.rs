@@ -136,8 +136,9 @@ pub struct PipelineConfig {
     pub render: RenderConfig,
     /// The flight chart of the primary simulation.
     pub chart: ChartConfig,
-    /// The 3D model (binary glTF) of the outside.
-    pub mesh: MeshConfig,
+    /// The 3D model (binary glTF) of the outside; `None` builds none (the latency bench's
+    /// side-by-side run).
+    pub model: Option<MeshConfig>,
     /// Reprocess even when the graph already holds these bytes from this version.
     pub force: bool,
     /// How long, at most, a run whose graph write failed with its outcome unknown (the
@@ -156,7 +157,7 @@ impl Default for PipelineConfig {
             parse: ParseOptions::default(),
             render: RenderConfig::default(),
             chart: ChartConfig::default(),
-            mesh: MeshConfig::default(),
+            model: Some(MeshConfig::default()),
             force: false,
             outcome_within: Duration::from_secs(10),
         }

@@ -259,10 +259,12 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         )
         .ok()
     });
-    let model = match &resolved {
-        Ok(resolved) => mesh::to_glb(&parsed.design, resolved, &config.mesh)
+    let model = match (&config.model, &resolved) {
+        (None, _) => Ok(None),
+        (Some(mesh_config), Ok(resolved)) => mesh::to_glb(&parsed.design, resolved, mesh_config)
+            .map(Some)
             .map_err(|e| format!("{e} [{}]", e.code())),
-        Err(e) => Err(format!("{e} [{}]", e.code())),
+        (Some(_), Err(e)) => Err(format!("{e} [{}]", e.code())),
     };
     // The flight chart, when a simulation has data (a chart that cannot be drawn is left
     // out, like a profile).
@@ -271,7 +273,7 @@ async fn process_current<S: ObjectSource, G: GraphSink, I: ImageStore>(
         .flatten();
     times.render += started.elapsed();
     let (model, model_error) = match model {
-        Ok(glb) => (Some(glb), None),
+        Ok(glb) => (glb, None),
         Err(e) => (None, Some(e)),
     };
     // The model first: the largest file, its upload starts first.
