@@ -382,93 +382,57 @@ fn render_files(
 ) -> anyhow::Result<ExitCode> {
     let options = ParseOptions::default();
     std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
-    let mut failed = 0usize;
-    for file in files {
-        let label = file.display().to_string();
-        let result = (|| -> anyhow::Result<String> {
-            let parsed = ork::parse_file(file, &options)?;
-            let resolved = geometry::resolve(&parsed.design)?;
-            let figures = geometry::figures(&parsed.design).ok();
-            let images = render::render(&parsed.design, &resolved, figures.as_ref(), config)?;
-            let stem = output_stem(file);
-            let png = output.join(format!("{stem}.png"));
-            let thumb = output.join(format!("{stem}.thumb.png"));
-            let svg = output.join(format!("{stem}.svg"));
-            std::fs::write(&png, &images.png)
-                .with_context(|| format!("writing {}", png.display()))?;
-            std::fs::write(&thumb, &images.thumb_png)
-                .with_context(|| format!("writing {}", thumb.display()))?;
-            std::fs::write(&svg, &images.svg)
-                .with_context(|| format!("writing {}", svg.display()))?;
-            let mut written = format!(
-                "{} ({}×{}), {}, {}",
-                png.display(),
-                images.width,
-                images.height,
-                thumb.display(),
-                svg.display()
-            );
-            // The 3D model; a design drawn without one says why, and still counts as drawn.
-            match write_model(&parsed.design, &resolved, output, &stem) {
-                Ok(model) => written.push_str(&format!(", {model}")),
-                Err(e) => written.push_str(&format!(", no model: {}", error_line(&e))),
-            }
-            // The flight chart, when a simulation has data.
-            if let Some((i, sim)) = chart::primary_simulation(&parsed.design) {
-                let paths = write_chart(
-                    &parsed.design,
-                    i,
-                    sim,
-                    output,
-                    &stem,
-                    &ChartConfig::default(),
-                )?;
-                written.push_str(&format!(", {paths}"));
-            }
-            Ok(written)
-        })();
-        match result {
-            Ok(written) => println!("{label}: {written}"),
-            Err(e) => {
-                failed += 1;
-                print_failure(Some(&label), &e);
-            }
+    Ok(each_file(files, |file| {
+        let parsed = ork::parse_file(file, &options)?;
+        let resolved = geometry::resolve(&parsed.design)?;
+        let figures = geometry::figures(&parsed.design).ok();
+        let images = render::render(&parsed.design, &resolved, figures.as_ref(), config)?;
+        let stem = output_stem(file);
+        let png = output.join(format!("{stem}.png"));
+        let thumb = output.join(format!("{stem}.thumb.png"));
+        let svg = output.join(format!("{stem}.svg"));
+        std::fs::write(&png, &images.png).with_context(|| format!("writing {}", png.display()))?;
+        std::fs::write(&thumb, &images.thumb_png)
+            .with_context(|| format!("writing {}", thumb.display()))?;
+        std::fs::write(&svg, &images.svg).with_context(|| format!("writing {}", svg.display()))?;
+        let mut written = format!(
+            "{} ({}×{}), {}, {}",
+            png.display(),
+            images.width,
+            images.height,
+            thumb.display(),
+            svg.display()
+        );
+        // The 3D model; a design drawn without one says why, and still counts as drawn.
+        match write_model(&parsed.design, &resolved, output, &stem) {
+            Ok(model) => written.push_str(&format!(", {model}")),
+            Err(e) => written.push_str(&format!(", no model: {}", error_line(&e))),
         }
-    }
-    Ok(if failed > 0 {
-        eprintln!("ork: {failed} of {} file(s) failed", files.len());
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+        // The flight chart, when a simulation has data.
+        if let Some((i, sim)) = chart::primary_simulation(&parsed.design) {
+            let paths = write_chart(
+                &parsed.design,
+                i,
+                sim,
+                output,
+                &stem,
+                &ChartConfig::default(),
+            )?;
+            written.push_str(&format!(", {paths}"));
+        }
+        Ok(written)
+    }))
 }
 
 /// Writes each file's 3D model as `DIR/<stem>.glb`.
 fn model_files(files: &[PathBuf], output: &Path) -> anyhow::Result<ExitCode> {
     let options = ParseOptions::default();
     std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
-    let mut failed = 0usize;
-    for file in files {
-        let label = file.display().to_string();
-        let result = (|| -> anyhow::Result<String> {
-            let parsed = ork::parse_file(file, &options)?;
-            let resolved = geometry::resolve(&parsed.design)?;
-            write_model(&parsed.design, &resolved, output, &output_stem(file))
-        })();
-        match result {
-            Ok(written) => println!("{label}: {written}"),
-            Err(e) => {
-                failed += 1;
-                print_failure(Some(&label), &e);
-            }
-        }
-    }
-    Ok(if failed > 0 {
-        eprintln!("ork: {failed} of {} file(s) failed", files.len());
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(each_file(files, |file| {
+        let parsed = ork::parse_file(file, &options)?;
+        let resolved = geometry::resolve(&parsed.design)?;
+        write_model(&parsed.design, &resolved, output, &output_stem(file))
+    }))
 }
 
 /// Writes the 3D model of a resolved design into `DIR/<stem>.glb`; returns what it wrote.
@@ -541,29 +505,34 @@ fn plot_files(
     config: &ChartConfig,
 ) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    Ok(each_file(files, |file| {
+        let parsed = ork::parse_file(file, &ParseOptions::default())?;
+        let design = &parsed.design;
+        let index = match sim {
+            Some(i) => i,
+            None => {
+                chart::primary_simulation(design)
+                    .context("no simulation with flight data")?
+                    .0
+            }
+        };
+        let chosen = design.simulations.get(index).with_context(|| {
+            format!(
+                "no simulation {index} (the file has {})",
+                design.simulations.len()
+            )
+        })?;
+        write_chart(design, index, chosen, output, &output_stem(file), config)
+    }))
+}
+
+/// Runs `f` on each file in turn, printing what it wrote or its failure in one line; a failed
+/// file does not stop the others, and any failure makes the exit status 1.
+fn each_file(files: &[PathBuf], mut f: impl FnMut(&Path) -> anyhow::Result<String>) -> ExitCode {
     let mut failed = 0usize;
     for file in files {
         let label = file.display().to_string();
-        let result = (|| -> anyhow::Result<String> {
-            let parsed = ork::parse_file(file, &ParseOptions::default())?;
-            let design = &parsed.design;
-            let index = match sim {
-                Some(i) => i,
-                None => {
-                    chart::primary_simulation(design)
-                        .context("no simulation with flight data")?
-                        .0
-                }
-            };
-            let chosen = design.simulations.get(index).with_context(|| {
-                format!(
-                    "no simulation {index} (the file has {})",
-                    design.simulations.len()
-                )
-            })?;
-            write_chart(design, index, chosen, output, &output_stem(file), config)
-        })();
-        match result {
+        match f(file) {
             Ok(written) => println!("{label}: {written}"),
             Err(e) => {
                 failed += 1;
@@ -571,12 +540,12 @@ fn plot_files(
             }
         }
     }
-    Ok(if failed > 0 {
+    if failed > 0 {
         eprintln!("ork: {failed} of {} file(s) failed", files.len());
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// A file name for a design's outputs: the input's stem, made safe for any file system.
