@@ -187,6 +187,18 @@ pub(super) fn newell(pts: &[V3]) -> V3 {
 pub(super) mod tests {
     use super::*;
 
+    /// Fine sampling and no triangle budget to speak of: what the builders' tests mesh with.
+    pub fn fine() -> super::super::body::Fineness {
+        super::super::body::Fineness {
+            outline_m: 1e-4,
+            round_m: 1e-4,
+            min_segments: 16,
+            max_segments: 256,
+            airfoil_points: 12,
+            max_triangles: 1_000_000,
+        }
+    }
+
     /// Every stored triangle winds counter-clockwise about the normals of its vertices, every
     /// normal is unit length, every index in range: the checks each builder's tests run.
     pub fn check(buf: &Buffer) -> Result<(), String> {

@@ -572,19 +572,8 @@ pub(super) fn tube_fins(part: &Part, f: &Fineness) -> Buffer {
 
 #[cfg(test)]
 mod tests {
-    use super::super::buffer::tests::{check, volume};
+    use super::super::buffer::tests::{check, fine, volume};
     use super::*;
-
-    fn fine() -> Fineness {
-        Fineness {
-            outline_m: 1e-4,
-            round_m: 1e-4,
-            min_segments: 16,
-            max_segments: 256,
-            airfoil_points: 12,
-            max_triangles: 1_000_000,
-        }
-    }
 
     #[test]
     fn stations_of_outlines() {

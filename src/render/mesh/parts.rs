@@ -164,20 +164,9 @@ pub(super) fn part_mesh(
 
 #[cfg(test)]
 mod tests {
-    use super::super::buffer::tests::check;
+    use super::super::buffer::tests::{check, fine};
     use super::*;
     use crate::model::ComponentKind;
-
-    fn fine() -> Fineness {
-        Fineness {
-            outline_m: 1e-4,
-            round_m: 1e-4,
-            min_segments: 16,
-            max_segments: 256,
-            airfoil_points: 12,
-            max_triangles: 1_000_000,
-        }
-    }
 
     fn part(shape: PartShape, axes: Vec<[f64; 2]>) -> Part {
         Part {
